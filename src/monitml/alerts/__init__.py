@@ -1,0 +1,3 @@
+"""alerts layer."""
+
+__all__: list[str] = []

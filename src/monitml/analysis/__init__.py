@@ -1,0 +1,3 @@
+"""analysis layer."""
+
+__all__: list[str] = []

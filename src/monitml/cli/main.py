@@ -1,0 +1,26 @@
+"""The ``monitml`` command: one Typer app, one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from monitml.cli import drift
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="monitml",
+    help="Serve, log, monitor and alert on machine-learning models in production.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# Each command module exposes ``register(app)``; keep this list sorted.
+for _module in (drift,):
+    _module.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,3 @@
+"""dashboard layer."""
+
+__all__: list[str] = []

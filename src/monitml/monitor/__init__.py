@@ -1,0 +1,3 @@
+"""monitor layer."""
+
+__all__: list[str] = []

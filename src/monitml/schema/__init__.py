@@ -1,0 +1,3 @@
+"""schema layer."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""serving layer."""
+
+__all__: list[str] = []

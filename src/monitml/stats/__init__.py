@@ -1,0 +1,3 @@
+"""stats layer."""
+
+__all__: list[str] = []

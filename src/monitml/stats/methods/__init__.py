@@ -1,0 +1,3 @@
+"""stats/methods layer."""
+
+__all__: list[str] = []
