@@ -1,0 +1,85 @@
+"""Empirical distribution functions of two sorted samples, merged in one pass.
+
+KS, Wasserstein, energy distance and the Cramér–von Mises statistic are all functionals of
+the two ECDFs evaluated on the pooled distinct values; computing them from one merge keeps a
+million-row column at a few tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["MergedECDF", "histogram_shares", "merge_ecdfs", "quantile_bin_counts"]
+
+FloatArray = NDArray[np.float64]
+
+
+class MergedECDF(NamedTuple):
+    """Distinct pooled values and both ECDFs evaluated there (right-continuous)."""
+
+    values: FloatArray
+    reference_cdf: FloatArray
+    current_cdf: FloatArray
+
+
+def merge_ecdfs(reference: FloatArray, current: FloatArray) -> MergedECDF:
+    """Both ECDFs on the pooled distinct values of two *sorted* samples.
+
+    >>> m = merge_ecdfs(np.array([1.0, 2.0]), np.array([2.0, 3.0]))
+    >>> m.values.tolist(), m.reference_cdf.tolist(), m.current_cdf.tolist()
+    ([1.0, 2.0, 3.0], [0.5, 1.0, 1.0], [0.0, 0.5, 1.0])
+    """
+    n, m = reference.size, current.size
+    pooled = np.concatenate([reference, current])
+    # Two sorted runs: a stable sort detects them and merges in linear time.
+    order = np.argsort(pooled, kind="stable")
+    values = pooled[order]
+    from_reference = np.cumsum(order < n)
+    from_current = np.arange(1, n + m + 1) - from_reference
+    last_of_ties = np.empty(values.size, dtype=bool)
+    np.not_equal(values[1:], values[:-1], out=last_of_ties[:-1])
+    last_of_ties[-1] = True
+    return MergedECDF(
+        values[last_of_ties],
+        from_reference[last_of_ties] / n,
+        from_current[last_of_ties] / m,
+    )
+
+
+def quantile_bin_counts(
+    reference: FloatArray, current: FloatArray, bins: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Counts of both sorted samples in bins cut at the reference's quantiles.
+
+    Edges are the distinct inner reference quantiles, so heavy ties merge bins rather than
+    leaving empty ones; the outer bins are open so every current value falls in one.
+    """
+    inner = np.unique(np.quantile(reference, np.linspace(0.0, 1.0, bins + 1)[1:-1]))
+    return _counts_at(reference, inner), _counts_at(current, inner)
+
+
+def _counts_at(sorted_values: FloatArray, inner_edges: FloatArray) -> NDArray[np.int64]:
+    cut = np.searchsorted(sorted_values, inner_edges, side="right")
+    bounds = np.concatenate([[0], cut, [sorted_values.size]])
+    return np.diff(bounds).astype(np.int64)
+
+
+def histogram_shares(
+    reference: FloatArray, current: FloatArray, bins: int = 30
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Equal-width edges over both samples' 0.5–99.5% range and each sample's share per bin.
+
+    For charts: outliers beyond the range are clipped into the outer bins.
+    """
+    low = min(np.quantile(reference, 0.005), np.quantile(current, 0.005))
+    high = max(np.quantile(reference, 0.995), np.quantile(current, 0.995))
+    if not high > low:
+        high = low + 1.0
+    edges = np.linspace(low, high, bins + 1)
+    inner = edges[1:-1]
+    ref_share = _counts_at(reference, inner) / reference.size
+    cur_share = _counts_at(current, inner) / current.size
+    return edges, ref_share.astype(np.float64), cur_share.astype(np.float64)
