@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit install clean bench
+.PHONY: demo test lint typecheck unit install clean test-data
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,20 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-unit: $(STAMP)
-	$(BIN)/pytest -q
+# Large real data for the statistical tests, unpacked from the npm registry package once.
+DATASETS := .cache/datasets
+FLIGHTS_3M := $(DATASETS)/flights-3m.parquet
+
+$(FLIGHTS_3M):
+	mkdir -p $(DATASETS)
+	cd $(DATASETS) && npm pack --silent vega-datasets@3.2.1 >/dev/null \
+	  && tar xzf vega-datasets-3.2.1.tgz package/data/flights-3m.parquet \
+	  && mv package/data/flights-3m.parquet . && rm -rf package vega-datasets-3.2.1.tgz
+
+test-data: $(FLIGHTS_3M)
+
+unit: $(STAMP) $(FLIGHTS_3M)
+	MONITML_TEST_DATASETS=$(abspath $(DATASETS)) $(BIN)/pytest -q
 
 test: lint typecheck unit
 

@@ -1,3 +1,7 @@
-"""analysis layer."""
+"""Comparing data sets: drift, data quality and performance."""
 
-__all__: list[str] = []
+from monitml.analysis.compare import DEFAULT_SHARE_THRESHOLD, compare
+from monitml.analysis.result import FORMAT, ColumnDrift, DriftReport
+from monitml.analysis.tables import read_table
+
+__all__ = ["DEFAULT_SHARE_THRESHOLD", "FORMAT", "ColumnDrift", "DriftReport", "compare", "read_table"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from monitml.cli import drift
+from monitml.cli import demo, drift
 
 __all__ = ["app", "main"]
 
@@ -17,7 +17,7 @@ app = typer.Typer(
 )
 
 # Each command module exposes ``register(app)``; keep this list sorted.
-for _module in (drift,):
+for _module in (demo, drift):
     _module.register(app)
 
 

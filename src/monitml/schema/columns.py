@@ -1,0 +1,157 @@
+"""Column roles and kinds, inferred from reference data and overridable.
+
+Roles keep the prediction, the target, ids and timestamps out of feature drift unless a
+user asks for them; kinds decide which statistics apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from monitml.errors import DataError
+
+__all__ = [
+    "DEFAULT_MAX_CATEGORICAL_INTEGERS",
+    "ColumnKind",
+    "ColumnMapping",
+    "ColumnRole",
+    "ColumnSpec",
+    "Schema",
+    "dtype_family",
+    "infer_schema",
+]
+
+ColumnKind = Literal["numerical", "categorical"]
+ColumnRole = Literal["feature", "prediction", "target", "id", "timestamp"]
+DtypeFamily = Literal["numeric", "string", "boolean", "datetime", "empty"]
+
+# Integers with this many distinct values or fewer are categories (flags, small codes);
+# more distinct values make a count or a measurement.
+DEFAULT_MAX_CATEGORICAL_INTEGERS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnMapping:
+    """What the user says about columns; anything unsaid is inferred."""
+
+    numerical: Sequence[str] = ()
+    categorical: Sequence[str] = ()
+    ignore: Sequence[str] = ()
+    target: str | None = None
+    prediction: str | None = None
+    id: str | None = None
+    timestamp: str | None = None
+    max_categorical_integers: int = DEFAULT_MAX_CATEGORICAL_INTEGERS
+    include_roles: Sequence[ColumnRole] = ()
+
+    def named_columns(self) -> list[str]:
+        """Every column the mapping names, for checking against the data."""
+        roles = [self.target, self.prediction, self.id, self.timestamp]
+        return [
+            *self.numerical,
+            *self.categorical,
+            *self.ignore,
+            *(name for name in roles if name is not None),
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSpec:
+    name: str
+    kind: ColumnKind
+    role: ColumnRole
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    """The columns of a data set with their kind and role, in data order."""
+
+    columns: tuple[ColumnSpec, ...] = field(default_factory=tuple)
+
+    def by_role(self, *roles: ColumnRole) -> list[ColumnSpec]:
+        return [column for column in self.columns if column.role in roles]
+
+    @property
+    def features(self) -> list[ColumnSpec]:
+        return self.by_role("feature")
+
+    def get(self, name: str) -> ColumnSpec | None:
+        return next((column for column in self.columns if column.name == name), None)
+
+
+def dtype_family(series: pd.Series) -> DtypeFamily:
+    """Coarse type of a column, used to spot a type that changed between two files."""
+    if series.isna().all():
+        return "empty"
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "numeric"
+    return "string"
+
+
+def _infer_kind(series: pd.Series, max_categorical_integers: int) -> ColumnKind:
+    family = dtype_family(series)
+    if family != "numeric":
+        return "categorical"
+    values = series.dropna()
+    integral = pd.api.types.is_integer_dtype(series.dtype) or bool(
+        np.all(np.mod(values.to_numpy(dtype=np.float64), 1.0) == 0.0)
+    )
+    if integral and values.nunique() <= max_categorical_integers:
+        return "categorical"
+    return "numerical"
+
+
+def _check_known(names: Iterable[str], columns: pd.Index, where: str) -> None:
+    unknown = [name for name in names if name not in columns]
+    if unknown:
+        raise DataError(f"unknown column(s) in {where}: {', '.join(sorted(set(unknown)))}")
+
+
+def infer_schema(reference: pd.DataFrame, mapping: ColumnMapping | None = None) -> Schema:
+    """Kinds and roles of the reference's columns, with the mapping's overrides applied.
+
+    Booleans, strings and categories are categorical; integers with few distinct values
+    too; other numbers are numerical; datetime columns are timestamps, never features.
+    """
+    mapping = mapping or ColumnMapping()
+    _check_known(mapping.named_columns(), reference.columns, "the column options")
+    both = set(mapping.numerical) & set(mapping.categorical)
+    if both:
+        raise DataError(f"column(s) both numerical and categorical: {', '.join(sorted(both))}")
+    roles: dict[str, ColumnRole] = {}
+    for role, name in (
+        ("target", mapping.target),
+        ("prediction", mapping.prediction),
+        ("id", mapping.id),
+        ("timestamp", mapping.timestamp),
+    ):
+        if name is not None:
+            roles[name] = role  # type: ignore[assignment]
+    ignored = set(mapping.ignore)
+    specs: list[ColumnSpec] = []
+    for name in reference.columns:
+        label = str(name)
+        if label in ignored:
+            continue
+        series = reference[name]
+        role: ColumnRole = roles.get(label, "feature")
+        if role == "feature" and dtype_family(series) == "datetime":
+            role = "timestamp"
+        if label in mapping.numerical:
+            kind: ColumnKind = "numerical"
+        elif label in mapping.categorical:
+            kind = "categorical"
+        else:
+            kind = _infer_kind(series, mapping.max_categorical_integers)
+        specs.append(ColumnSpec(label, kind, role))
+    return Schema(tuple(specs))
