@@ -10,7 +10,9 @@ chance). The default flags a column only when both agree:
 * **effect size** (in standard deviations, so both kinds share one scale):
   numerical: Wasserstein distance / reference std (a mean shift of 0.1σ gives 0.1);
   categorical: the largest change of one category's share, divided by the standard
-  deviation of that category's indicator, ``|q − p| / sqrt(p̄(1 − p̄))``. Effect ≥ 0.1.
+  deviation of that category's indicator, ``|q − p| / sqrt(p̄(1 − p̄))``.
+  Numerical effect ≥ 0.1, categorical ≥ 0.05 (a share moving from 30% to 27.6%): a change
+  of a fifth in a common category's share must not sit on the edge of the floor.
 
 Small samples are guarded by the test, large ones by the effect size; at α = 0.01 at most
 1% of undrifted columns are flagged at any sample size.
@@ -35,7 +37,7 @@ from monitml.stats.samples import CategoricalSample, NumericSample, Sample, alig
 __all__ = ["DEFAULT_ALPHA", "DEFAULT_MIN_EFFECT", "AutoDrift", "categorical_effect_size"]
 
 DEFAULT_ALPHA = 0.01
-DEFAULT_MIN_EFFECT = 0.1
+DEFAULT_MIN_EFFECT: dict[ColumnKind, float] = {"numerical": 0.1, "categorical": 0.05}
 
 
 def categorical_effect_size(reference: CategoricalSample, current: CategoricalSample) -> float:
@@ -80,11 +82,15 @@ class AutoDrift(DriftMethod):
     kinds: ClassVar[frozenset[ColumnKind]] = frozenset({"numerical", "categorical"})
     default_threshold: ClassVar[float] = DEFAULT_ALPHA
     is_test: ClassVar[bool] = True
-    summary: ClassVar[str] = "Default: KS / chi-square / z / Fisher at α=0.01 and effect ≥ 0.1σ"
+    summary: ClassVar[str] = "Default: KS / chi-square / z / Fisher at α=0.01 and a minimum effect size"
 
-    def __init__(self, threshold: float | None = None, min_effect: float = DEFAULT_MIN_EFFECT):
+    def __init__(self, threshold: float | None = None, min_effect: float | None = None):
         super().__init__(threshold)
         self.min_effect = min_effect
+
+    def min_effect_for(self, kind: ColumnKind) -> float:
+        """The effect floor in use for a column kind."""
+        return DEFAULT_MIN_EFFECT[kind] if self.min_effect is None else self.min_effect
 
     def score(self, current: Sample, *, feature: str = "") -> DriftResult:
         reference = getattr(self, "reference_", None)
@@ -97,8 +103,9 @@ class AutoDrift(DriftMethod):
         else:
             # Not fitted, or kinds that differ: the base class raises the right error.
             return super().score(current, feature=feature)
-        detected = result.drift_detected and (result.effect_size or 0.0) >= self.min_effect
-        return replace(result, drift_detected=detected, effect_threshold=self.min_effect)
+        floor = self.min_effect_for(result.kind)
+        detected = result.drift_detected and (result.effect_size or 0.0) >= floor
+        return replace(result, drift_detected=detected, effect_threshold=floor)
 
     def _score_numerical(
         self, reference: NumericSample, current: NumericSample, feature: str
