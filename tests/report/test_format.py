@@ -70,3 +70,22 @@ def test_docstring_examples_run(module: Any) -> None:
     failed, attempted = doctest.testmod(module)
     assert attempted > 0
     assert failed == 0
+
+
+@pytest.mark.parametrize("bins", [1, 5, 12, 20, 40], ids=lambda b: f"{b}-bins")
+def test_histogram_labels_the_first_and_last_edges(bins: int) -> None:
+    edges = [float(i) for i in range(bins + 1)]
+    chart = monitml.report.charts.build_chart(
+        "chart-x",
+        "x",
+        {
+            "type": "histogram",
+            "edges": edges,
+            "reference": [1 / bins] * bins,
+            "current": [1 / bins] * bins,
+        },
+    )
+    labels = [tick.label for tick in chart.x_ticks]
+    assert labels[0] == "0"
+    assert labels[-1] == str(bins)
+    assert len(labels) <= 8

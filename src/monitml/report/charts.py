@@ -147,7 +147,12 @@ def _histogram(element_id: str, column: str, chart: Mapping[str, Any]) -> Chart:
             )
         )
     every = math.ceil((size + 1) / _MAX_EDGE_LABELS)
-    x_ticks = tuple(Tick(round(left + slot * i, 1), edges[i]) for i in range(0, size + 1, every))
+    labelled = list(range(0, size + 1, every))
+    if labelled[-1] != size:  # always label the last edge, replacing a neighbour it would crowd
+        if size - labelled[-1] < every / 2:
+            labelled.pop()
+        labelled.append(size)
+    x_ticks = tuple(Tick(round(left + slot * i, 1), edges[i]) for i in labelled)
     return Chart(
         kind="histogram",
         element_id=element_id,
