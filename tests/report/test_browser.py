@@ -45,15 +45,16 @@ def browser() -> Iterator[Any]:
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
     requested: list[str] = []
-    # Anything but the file itself would be a leak: record and abort it.
-    context.route(
-        "**/*",
-        lambda route: (
+
+    def only_files(route: Any) -> None:
+        # Anything but the report file itself would be a leak: record it and refuse it.
+        if route.request.url.startswith("file://"):
             route.continue_()
-            if route.request.url.startswith("file://")
-            else (requested.append(route.request.url), route.abort())
-        ),
-    )
+        else:
+            requested.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_files)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
