@@ -1,3 +1,6 @@
-"""store layer."""
+"""The prediction store: SQLAlchemy tables, migrations, the store and its background writer."""
 
-__all__: list[str] = []
+from monitml.store.database import PredictionStore
+from monitml.store.records import LabelRecord, PredictionRecord
+
+__all__ = ["LabelRecord", "PredictionRecord", "PredictionStore"]

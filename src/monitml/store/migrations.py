@@ -1,0 +1,90 @@
+"""Ordered, idempotent schema migrations, recorded in ``monitml_schema_version``.
+
+The rule, as Alembic recommends for a fresh database: an empty database gets the current tables
+from ``monitml.store.tables`` in one go and is stamped with the latest version; a database at an
+older version gets each later migration in order. So a migration only ever upgrades an existing
+database, and ``tables.py`` always describes the newest schema.
+
+Everything runs in one transaction that holds a lock (``pg_advisory_xact_lock`` on PostgreSQL,
+``BEGIN IMMEDIATE`` on SQLite), so two processes opening the same store at once (gateway and
+monitor) cannot both migrate it. DDL is transactional on both backends: a failed migration leaves
+the database at its previous version.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from monitml.errors import StoreError
+from monitml.store.tables import metadata, schema_version
+
+__all__ = ["MIGRATIONS", "Migration", "current_version", "migrate"]
+
+# Any constant works; it only has to be the same in every MonitML process.
+_ADVISORY_LOCK_KEY = 0x6D6F6E69746D6C  # "monitml"
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One step from ``version - 1`` to ``version``."""
+
+    version: int
+    description: str
+    apply: Callable[[sa.Connection], None]
+
+
+def _create_tables(connection: sa.Connection) -> None:
+    metadata.create_all(connection, checkfirst=True)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "predictions, labels, references, monitor results, alerts", _create_tables),
+)
+
+
+def current_version(connection: sa.Connection) -> int:
+    """The schema version recorded in the database, 0 when it has none."""
+    if not sa.inspect(connection).has_table(schema_version.name):
+        return 0
+    found = connection.execute(sa.select(sa.func.max(schema_version.c.version))).scalar()
+    return int(found or 0)
+
+
+def migrate(engine: sa.Engine) -> list[int]:
+    """Bring the database to the latest version; return the versions applied (empty if none)."""
+    # The SQLite begin hook in monitml.store.engine reads this option to take the write lock now.
+    options = {"monitml_sqlite_begin": "BEGIN IMMEDIATE"}
+    with engine.connect().execution_options(**options) as connection, connection.begin():
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_ADVISORY_LOCK_KEY)))
+        found = current_version(connection)
+        latest = MIGRATIONS[-1].version
+        if found > latest:
+            raise StoreError(
+                f"The store's schema is at version {found}, newer than this MonitML "
+                f"knows ({latest}); upgrade MonitML."
+            )
+        if found == 0:
+            _create_tables(connection)
+            pending: tuple[Migration, ...] = MIGRATIONS
+        else:
+            pending = tuple(m for m in MIGRATIONS if m.version > found)
+            for migration in pending:
+                migration.apply(connection)
+        if pending:
+            connection.execute(
+                schema_version.insert(),
+                [
+                    {
+                        "version": m.version,
+                        "description": m.description,
+                        "applied_at": time.time(),
+                    }
+                    for m in pending
+                ],
+            )
+    return [m.version for m in pending]

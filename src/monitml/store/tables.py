@@ -1,0 +1,149 @@
+"""SQLAlchemy Core tables of the prediction store.
+
+Every timestamp is a float of seconds since the Unix epoch, UTC, as in the record contract: one
+representation in Python, SQLite and PostgreSQL, and windows are plain float comparisons.
+
+JSON values are written as text that the store encodes itself (see ``monitml.store.encoding``) and
+read back through :func:`json_text`, so that both backends take and give the same strings and a
+window of 100k rows is parsed by one ``json.loads`` call instead of 100k.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import UserDefinedType
+
+__all__ = [
+    "alerts",
+    "json_text",
+    "labels",
+    "metadata",
+    "monitor_results",
+    "predictions",
+    "references",
+    "schema_version",
+    "write_batches",
+]
+
+
+class _PostgresJson(UserDefinedType[str]):
+    """PostgreSQL ``JSON`` without SQLAlchemy's bind processing: we bind already-encoded text.
+
+    psycopg sends a ``str`` parameter with an unknown type, which PostgreSQL casts to json (and
+    validates); ``JSON`` rather than ``JSONB`` keeps the text as written and inserts faster.
+    """
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "JSON"
+
+
+# Text on SQLite (where JSON is text anyway), json on PostgreSQL.
+JsonText = sa.Text().with_variant(_PostgresJson(), "postgresql")
+# SQLite only auto-increments an INTEGER PRIMARY KEY.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+predictions = sa.Table(
+    "predictions",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("request_id", sa.String, nullable=False),
+    sa.Column("record_id", sa.String, nullable=False),
+    sa.Column("model", sa.String, nullable=False),
+    sa.Column("version", sa.String, nullable=False),
+    sa.Column("shadow", sa.Boolean, nullable=False),
+    sa.Column("ts", sa.Double, nullable=False),
+    sa.Column("features", JsonText, nullable=False),
+    sa.Column("prediction", JsonText, nullable=False),
+    sa.Column("probabilities", JsonText, nullable=True),
+    sa.Column("latency_seconds", sa.Double, nullable=False),
+    # Windows filter by model and time, with or without a version; labels join on record_id.
+    sa.Index(None, "model", "version", "ts"),
+    sa.Index(None, "model", "ts"),
+    sa.Index(None, "model", "record_id"),
+)
+
+labels = sa.Table(
+    "labels",
+    metadata,
+    sa.Column("model", sa.String, primary_key=True),
+    sa.Column("record_id", sa.String, primary_key=True),
+    sa.Column("label", JsonText, nullable=False),
+    sa.Column("ts", sa.Double, nullable=False),
+)
+
+references = sa.Table(
+    "references",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("model", sa.String, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("format", sa.String, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Index(None, "model", "created_at"),
+)
+
+monitor_results = sa.Table(
+    "monitor_results",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("model", sa.String, nullable=False),
+    sa.Column("version", sa.String, nullable=True),
+    sa.Column("run_at", sa.Double, nullable=False),
+    sa.Column("window_start", sa.Double, nullable=True),
+    sa.Column("window_end", sa.Double, nullable=True),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("payload", JsonText, nullable=False),
+    sa.Index(None, "model", "run_at"),
+)
+
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("rule", sa.String, nullable=False),
+    sa.Column("model", sa.String, nullable=True),
+    sa.Column("version", sa.String, nullable=True),
+    sa.Column("state", sa.String, nullable=False),
+    sa.Column("starts_at", sa.Double, nullable=False),
+    sa.Column("ends_at", sa.Double, nullable=True),
+    sa.Column("value", sa.Double, nullable=True),
+    sa.Column("payload", JsonText, nullable=False),
+    sa.Index(None, "model", "starts_at"),
+    sa.Index(None, "rule", "starts_at"),
+)
+
+# One row per committed writer batch, written in the batch's own transaction: a batch whose commit
+# was in doubt (connection cut after COMMIT was sent) or that sits in a spill file after a crash
+# can be replayed, and is skipped if its id is already here. That is what makes replay exactly-once.
+write_batches = sa.Table(
+    "monitml_write_batches",
+    metadata,
+    sa.Column("batch_id", sa.String, primary_key=True),
+    sa.Column("committed_at", sa.Double, nullable=False),
+    sa.Column("records", sa.Integer, nullable=False),
+)
+
+schema_version = sa.Table(
+    "monitml_schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("description", sa.String, nullable=False),
+    sa.Column("applied_at", sa.Double, nullable=False),
+)
+
+
+def json_text(column: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
+    """Select a JSON column as its text, whatever the backend's driver would decode it into."""
+    return sa.cast(column, sa.Text)
