@@ -2,5 +2,6 @@
 
 from monitml.store.database import PredictionStore
 from monitml.store.records import LabelRecord, PredictionRecord
+from monitml.store.writer import LogWriter
 
-__all__ = ["LabelRecord", "PredictionRecord", "PredictionStore"]
+__all__ = ["LabelRecord", "LogWriter", "PredictionRecord", "PredictionStore"]
