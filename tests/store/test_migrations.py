@@ -1,0 +1,61 @@
+"""Schema migrations: idempotent, stamped, serialised between processes."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from monitml.errors import StoreError
+from monitml.store import PredictionStore
+from monitml.store.migrations import MIGRATIONS, current_version, migrate
+from monitml.store.tables import schema_version
+
+
+def test_opening_a_fresh_store_stamps_the_latest_version(store: PredictionStore) -> None:
+    with store.engine.connect() as connection:
+        assert current_version(connection) == MIGRATIONS[-1].version
+        tables = set(sa.inspect(connection).get_table_names())
+    assert {"predictions", "labels", "references", "monitor_results", "alerts"} <= tables
+
+
+def test_migrating_again_changes_nothing(store: PredictionStore) -> None:
+    assert store.create_schema() == []
+    assert store.create_schema() == []
+    with store.engine.connect() as connection:
+        rows = connection.execute(sa.select(schema_version.c.version)).scalars().all()
+    assert rows == [m.version for m in MIGRATIONS]
+
+
+def test_two_processes_opening_a_fresh_store_at_once_migrate_it_once(store_url: str) -> None:
+    engines = [PredictionStore.from_url(store_url, migrate=False).engine for _ in range(4)]
+    applied: list[list[int]] = []
+    errors: list[BaseException] = []
+
+    def open_store(engine: sa.Engine) -> None:
+        try:
+            applied.append(migrate(engine))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=open_store, args=(e,)) for e in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for engine in engines:
+        engine.dispose()
+
+    assert errors == []
+    assert sorted(applied) == [[], [], [], [m.version for m in MIGRATIONS]]
+
+
+def test_a_store_from_a_newer_monitml_is_refused(store: PredictionStore) -> None:
+    with store.engine.begin() as connection:
+        connection.execute(
+            schema_version.insert().values(version=999, description="future", applied_at=0.0)
+        )
+
+    with pytest.raises(StoreError, match="version 999"):
+        store.create_schema()
