@@ -44,7 +44,7 @@ class SpillFile:
         self._loose_id: str | None = None
         self._loose_count = 0
         self._after_failed_write = False
-        self._has_records = path.exists() and path.stat().st_size > 0
+        self._has_records = path.is_file() and path.stat().st_size > 0
         self._replay_waiting = bool(self.replay_files())
         self.lines_written = 0
 
@@ -94,7 +94,7 @@ class SpillFile:
         """Hand the current file over for replay; return every file waiting for replay."""
         with self._lock:
             self._close_handle()
-            if self._has_records and self.path.exists():
+            if self._has_records and self.path.is_file():
                 self.path.rename(self.path.with_name(f"{self.path.name}.{time.time_ns()}.replay"))
             self._has_records = False
             self._loose_id = None

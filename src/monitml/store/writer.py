@@ -120,6 +120,7 @@ class LogWriter:
             self._spill_records([record], None)
         if self._stop.is_set() and not self._running():
             self._spill_queue()  # submitted after close: nobody else will take it
+            self._spill.close()
 
     def _running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
@@ -182,7 +183,12 @@ class LogWriter:
     # -- the background thread ----------------------------------------------------------------
 
     def _run(self) -> None:
+        final_probe_done = False
         while True:
+            stopping = self._stop.is_set()
+            if stopping and not final_probe_done:
+                # Closing: try the database once more now rather than after the backoff.
+                self._retry_at, final_probe_done = 0.0, True
             batch = self._take(self.batch_size, wait=True)
             if batch:
                 if self._healthy or self._retry_due():
@@ -190,10 +196,15 @@ class LogWriter:
                 else:
                     self._spill_records(batch, new_batch_id())
             if self._spill.has_records() and (self._healthy or self._retry_due()):
-                self._replay_some()
+                try:
+                    self._replay_some()
+                except OSError:  # an unreadable spill file must not stop the writer
+                    logger.exception("Cannot replay the spill files of %s", self.spill_path)
+                    self._replaying = None
+                    self._unreachable(None)
             # Stopping: finish a replay only while the database answers; else leave it spilled.
             idle = self._queue.empty() and not (self._healthy and self._spill.has_records())
-            if self._stop.is_set() and idle:
+            if stopping and idle:
                 break
         self._spill.close()
 
