@@ -27,15 +27,14 @@ class FlakyStore(PredictionStore):
         self.refuse: set[str] = set()  # record ids the database rejects as bad data
         self.attempts = 0
 
-    def insert_predictions(
-        self, records: Sequence[PredictionRecord], *, batch_id: str | None = None
-    ) -> int:
+    def insert_batches(self, batches: Sequence[tuple[str, Sequence[PredictionRecord]]]) -> int:
+        # The writer's only way in: insert_predictions with a batch id comes here too.
         self.attempts += 1
         if self.down:
             raise StoreError("the store is unreachable (test)")
-        if any(r.record_id in self.refuse for r in records):
+        if any(r.record_id in self.refuse for _, records in batches for r in records):
             raise DataError("refused (test)")
-        inserted = super().insert_predictions(records, batch_id=batch_id)
+        inserted = super().insert_batches(batches)
         if self.commit_then_fail:
             raise StoreError("the connection died after COMMIT (test)")
         return inserted

@@ -103,35 +103,55 @@ class PredictionStore:
     def insert_predictions(
         self, records: Sequence[PredictionRecord], *, batch_id: str | None = None
     ) -> int:
-        """Insert a batch in one transaction; return how many records were inserted.
+        """Insert records in one transaction; return how many were inserted.
 
         With a ``batch_id``, the batch is written at most once: if a batch with that id was
         committed before, nothing is inserted and 0 is returned (see ``tables.write_batches``).
         """
-        if not records:
-            return 0
+        if batch_id is not None:
+            return self.insert_batches([(batch_id, records)])
         rows = [row_from_record(r) for r in records]
         with self._connection_errors(), self.engine.begin() as connection:
-            if batch_id is not None and not self._claim_batch(connection, batch_id, len(rows)):
-                return 0
-            try:
-                if connection.dialect.name == "postgresql":
-                    self._copy_predictions(connection, rows)
-                else:
-                    connection.execute(predictions.insert(), rows)
-            except (exc.IntegrityError, exc.DataError, exc.ProgrammingError) as error:
-                raise DataError(
-                    f"The store refused a batch of predictions: {error.orig}"
-                ) from error
+            self._insert_rows(connection, rows)
         return len(rows)
 
-    def _claim_batch(self, connection: sa.Connection, batch_id: str, size: int) -> bool:
+    def insert_batches(self, batches: Sequence[tuple[str, Sequence[PredictionRecord]]]) -> int:
+        """Insert several identified batches in one transaction, each at most once.
+
+        Batches whose id was committed before are skipped. Returns the records inserted.
+        """
+        by_id = dict(batches)  # an id given twice is one batch
+        if not by_id:
+            return 0
+        with self._connection_errors(), self.engine.begin() as connection:
+            claimed = self._claim_batches(connection, by_id)
+            rows = [row_from_record(r) for b in claimed for r in by_id[b]]
+            self._insert_rows(connection, rows)
+        return len(rows)
+
+    def _insert_rows(self, connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        try:
+            if connection.dialect.name == "postgresql":
+                self._copy_predictions(connection, rows)
+            else:
+                connection.execute(predictions.insert(), rows)
+        except (exc.IntegrityError, exc.DataError, exc.ProgrammingError) as error:
+            raise DataError(f"The store refused a batch of predictions: {error.orig}") from error
+
+    def _claim_batches(
+        self, connection: sa.Connection, batches: Mapping[str, Sequence[PredictionRecord]]
+    ) -> list[str]:
+        """Record the batch ids in ``write_batches``; return those not recorded before."""
+        now = time.time()
         claim = self._insert()(write_batches).values(
-            batch_id=batch_id, committed_at=time.time(), records=size
+            [{"batch_id": b, "committed_at": now, "records": len(r)} for b, r in batches.items()]
         )
         # RETURNING rather than rowcount, which psycopg leaves at -1 here.
         claim = claim.on_conflict_do_nothing().returning(write_batches.c.batch_id)
-        return connection.execute(claim).scalar_one_or_none() is not None
+        fresh = set(connection.execute(claim).scalars())
+        return [b for b in batches if b in fresh]
 
     @staticmethod
     def _copy_predictions(connection: sa.Connection, rows: list[dict[str, Any]]) -> None:

@@ -41,7 +41,8 @@ __all__ = ["LogWriter"]
 logger = logging.getLogger(__name__)
 
 _FIRST_RETRY_SECONDS = 0.05
-_REPLAY_BATCHES_PER_TURN = 10  # then serve the queue again, so replay never starves new records
+# Replay this many batch_size's worth of records per transaction, then serve the queue again.
+_REPLAY_BATCHES_PER_TRANSACTION = 5
 
 
 class LogWriter:
@@ -189,7 +190,8 @@ class LogWriter:
             if stopping and not final_probe_done:
                 # Closing: try the database once more now rather than after the backoff.
                 self._retry_at, final_probe_done = 0.0, True
-            batch = self._take(self.batch_size, wait=True)
+            replay_due = self._spill.has_records() and (self._healthy or self._retry_due())
+            batch = self._take(self.batch_size, wait=not replay_due)
             if batch:
                 if self._healthy or self._retry_due():
                     self._write(batch, new_batch_id())
@@ -254,6 +256,7 @@ class LogWriter:
         return True
 
     def _replay_some(self) -> None:
+        """Replay one transaction's worth of spilled batches."""
         if self._replaying is None:
             files = self._spill.take_for_replay()
             if not files:
@@ -261,38 +264,49 @@ class LogWriter:
             self._replaying = (files[0], read_batches(files[0]))
         path, batches = self._replaying
         done = self._replayed.setdefault(path, set())
-        for _ in range(_REPLAY_BATCHES_PER_TURN):
+        chunk: dict[str, list[PredictionRecord]] = {}
+        size, exhausted = 0, False
+        # Spilled batches are often small (what the queue held at the time): many go in at once.
+        while size < self.batch_size * _REPLAY_BATCHES_PER_TRANSACTION:
             item = next(batches, None)
             if item is None:
-                self._spill.finished(path)
-                del self._replayed[path]
-                self._replaying = None
-                logger.info("Replayed spill file %s into the store", path)
-                return
+                exhausted = True
+                break
             batch_id, records = item
-            if batch_id in done:
-                continue
-            if not self._replay(batch_id, records):
-                # Read the file again next time; batches already in are skipped by id.
-                self._replaying = None
-                return
-            done.add(batch_id)
+            if batch_id not in done and batch_id not in chunk:
+                chunk[batch_id] = records
+                size += len(records)
+        if chunk and not self._replay(list(chunk.items()), done):
+            # Read the file again next time; batches already in are skipped by id.
+            self._replaying = None
+            return
+        if exhausted:
+            self._spill.finished(path)
+            del self._replayed[path]
+            self._replaying = None
+            logger.info("Replayed spill file %s into the store", path)
 
-    def _replay(self, batch_id: str, records: list[PredictionRecord]) -> bool:
+    def _replay(self, batches: list[tuple[str, list[PredictionRecord]]], done: set[str]) -> bool:
+        """Insert spilled batches and add their ids to ``done``; False if the database is
+        unreachable."""
         try:
-            self.store.insert_predictions(records, batch_id=batch_id)
+            self.store.insert_batches(batches)
         except StoreError as error:
             self._unreachable(error)
             return False
         except DataError as error:
-            logger.error("The store refused %d spilled records (%s)", len(records), error)
-            self._reject(records)
+            if len(batches) > 1:  # find the batch at fault, keep the others
+                return all(self._replay([batch], done) for batch in batches)
+            logger.error("The store refused %d spilled records (%s)", len(batches[0][1]), error)
+            self._reject(batches[0][1])
         else:
             # Inserted now, or found committed by an earlier, in-doubt attempt: in the store.
             with self._lock:
-                self._written += len(records)
+                self._written += sum(len(records) for _, records in batches)
         self._reachable()
-        self._forget(records)
+        for batch_id, records in batches:
+            self._forget(records)
+            done.add(batch_id)
         return True
 
     def _unreachable(self, error: Exception | None) -> None:
