@@ -9,12 +9,18 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import kolmogorov
 
-from monitml.stats.ecdf import merge_ecdfs
+from monitml.stats.ecdf import MergedECDF, merge_ecdfs
 from monitml.stats.registry import DriftMethod, register
 from monitml.stats.result import ColumnKind
 from monitml.stats.samples import NumericSample
 
-__all__ = ["AndersonDarling", "CramerVonMises", "KolmogorovSmirnov", "ks_statistic_pvalue"]
+__all__ = [
+    "AndersonDarling",
+    "CramerVonMises",
+    "KolmogorovSmirnov",
+    "ks_pvalue",
+    "ks_statistic_pvalue",
+]
 
 _NUMERICAL: frozenset[ColumnKind] = frozenset({"numerical"})
 # Effective size nm/(n+m) from which Kolmogorov's limit is within 3% of the exact p-value.
@@ -36,12 +42,16 @@ def ks_statistic_pvalue(reference: np.ndarray, current: np.ndarray) -> tuple[flo
     """
     merged = merge_ecdfs(reference, current)
     statistic = float(np.max(np.abs(merged.reference_cdf - merged.current_cdf)))
+    return statistic, ks_pvalue(statistic, reference, current)
+
+
+def ks_pvalue(statistic: float, reference: np.ndarray, current: np.ndarray) -> float:
+    """The p-value of a two-sample KS statistic (see :func:`ks_statistic_pvalue`)."""
     n, m = reference.size, current.size
     effective = n * m / (n + m)
     if effective < LIMIT_FROM_EFFECTIVE_SIZE:
-        return statistic, _scipy_ks_pvalue(reference, current)
-    p_value = float(np.clip(kolmogorov(math.sqrt(effective) * statistic), 0.0, 1.0))
-    return statistic, p_value
+        return _scipy_ks_pvalue(reference, current)
+    return float(np.clip(kolmogorov(math.sqrt(effective) * statistic), 0.0, 1.0))
 
 
 def _scipy_ks_pvalue(reference: np.ndarray, current: np.ndarray) -> float:
@@ -114,5 +124,48 @@ class CramerVonMises(DriftMethod):
     ) -> tuple[float, float | None]:
         from scipy.stats import cramervonmises_2samp  # noqa: PLC0415  # heavy import, only when chosen
 
+        merged = merge_ecdfs(reference.values, current.values)
+        n, m = reference.size, current.size
+        if merged.values.size < n + m or min(n, m) < 2:
+            # SciPy's rank formula has no tie correction: on a discrete column it flags two
+            # samples of one distribution every time once their sizes differ. The limiting
+            # law still assumes continuity, so with most values tied the test is somewhat
+            # liberal (about 9% flagged at 0.05 on a column that is three quarters zeros).
+            statistic = cvm_statistic(merged, n, m)
+            return statistic, cvm_asymptotic_pvalue(statistic, n, m)
         result = cramervonmises_2samp(reference.values, current.values)
         return float(result.statistic), float(np.clip(result.pvalue, 0.0, 1.0))
+
+
+def cvm_statistic(merged: MergedECDF, n: int, m: int) -> float:
+    """Two-sample CvM ``T = nm/N² Σ (F_n − G_m)²`` over the N pooled values, ties included.
+
+    Without ties this is Anderson's (1962) rank formula, the one SciPy computes.
+    """
+    pooled_counts = np.rint(n * merged.reference_cdf + m * merged.current_cdf)
+    multiplicity = np.diff(pooled_counts, prepend=0.0)
+    squared_gaps = (merged.reference_cdf - merged.current_cdf) ** 2
+    return n * m / (n + m) ** 2 * float(np.dot(multiplicity, squared_gaps))
+
+
+def cvm_asymptotic_pvalue(statistic: float, n: int, m: int) -> float:
+    """Anderson's standardised T (his eqs. 11, 14, 15) under the limiting CvM law, as SciPy."""
+    from scipy.special import gammaln, kv  # noqa: PLC0415
+
+    total, product = n + m, n * m
+    mean = (1 + 1 / total) / 6
+    spread = (total + 1) * (4 * product * total - 3 * (n**2 + m**2) - 2 * product)
+    variance = spread / (45 * total**2 * 4 * product)
+    normed = 1 / 6 + (statistic - mean) / math.sqrt(45 * variance)
+    if normed < 0.003:  # the limiting cdf is below 1e-18 there
+        return 1.0
+    # Csörgő & Faraway (1996), eq. 1.3: the series is summed until a term is below 1e-7.
+    cdf, k, term = 0.0, 0, 1.0
+    while abs(term) >= 1e-7:
+        y = 4 * k + 1
+        q = y**2 / (16 * normed)
+        scale = math.exp(gammaln(k + 0.5) - gammaln(k + 1)) / (math.pi**1.5 * math.sqrt(normed))
+        term = scale * math.sqrt(y) * math.exp(-q) * float(kv(0.25, q))
+        cdf += term
+        k += 1
+    return min(max(1.0 - cdf, 0.0), 1.0)
