@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from monitml.store.encoding import dumps, record_from_json, record_to_json, row_from_record
+from monitml.store.encoding import ROW_COLUMNS, dumps, record_from_json, record_to_json, row_values
 from monitml.store.records import PredictionRecord
 
 
@@ -51,6 +51,6 @@ def test_a_record_survives_the_spill_round_trip() -> None:
 def test_a_database_row_holds_encoded_json() -> None:
     record = PredictionRecord("q", "x", "m", "v1", 1.0, {"a": 1}, 0, 0.1)
 
-    row = row_from_record(record)
+    row = dict(zip(ROW_COLUMNS, row_values(record), strict=True))
 
     assert (row["features"], row["prediction"], row["probabilities"]) == ('{"a":1}', "0", None)

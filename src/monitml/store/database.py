@@ -20,9 +20,10 @@ import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.dialects import postgresql, sqlite
 
-from monitml.errors import DataError, StoreError
+from monitml.errors import StoreError
 from monitml.store import results
-from monitml.store.encoding import dumps, row_from_record
+from monitml.store.bulk import insert_rows
+from monitml.store.encoding import dumps
 from monitml.store.engine import DEFAULT_URL, create_store_engine, is_connection_error, safe_url
 from monitml.store.frames import frame_from_rows
 from monitml.store.migrations import migrate
@@ -32,18 +33,6 @@ from monitml.store.tables import json_text, labels, predictions, write_batches
 __all__ = ["PredictionStore"]
 
 _ID_CHUNK = 500  # ids per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
-_COPY_COLUMNS = (
-    "request_id",
-    "record_id",
-    "model",
-    "version",
-    "shadow",
-    "ts",
-    "features",
-    "prediction",
-    "probabilities",
-    "latency_seconds",
-)
 
 
 class PredictionStore:
@@ -110,10 +99,8 @@ class PredictionStore:
         """
         if batch_id is not None:
             return self.insert_batches([(batch_id, records)])
-        rows = [row_from_record(r) for r in records]
         with self._connection_errors(), self.engine.begin() as connection:
-            self._insert_rows(connection, rows)
-        return len(rows)
+            return insert_rows(connection, records)
 
     def insert_batches(self, batches: Sequence[tuple[str, Sequence[PredictionRecord]]]) -> int:
         """Insert several identified batches in one transaction, each at most once.
@@ -125,20 +112,7 @@ class PredictionStore:
             return 0
         with self._connection_errors(), self.engine.begin() as connection:
             claimed = self._claim_batches(connection, by_id)
-            rows = [row_from_record(r) for b in claimed for r in by_id[b]]
-            self._insert_rows(connection, rows)
-        return len(rows)
-
-    def _insert_rows(self, connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        try:
-            if connection.dialect.name == "postgresql":
-                self._copy_predictions(connection, rows)
-            else:
-                connection.execute(predictions.insert(), rows)
-        except (exc.IntegrityError, exc.DataError, exc.ProgrammingError) as error:
-            raise DataError(f"The store refused a batch of predictions: {error.orig}") from error
+            return insert_rows(connection, (r for b in claimed for r in by_id[b]))
 
     def _claim_batches(
         self, connection: sa.Connection, batches: Mapping[str, Sequence[PredictionRecord]]
@@ -152,24 +126,6 @@ class PredictionStore:
         claim = claim.on_conflict_do_nothing().returning(write_batches.c.batch_id)
         fresh = set(connection.execute(claim).scalars())
         return [b for b in batches if b in fresh]
-
-    @staticmethod
-    def _copy_predictions(connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
-        # COPY is several times faster than even pipelined INSERTs on PostgreSQL.
-        table = connection.dialect.identifier_preparer.format_table(predictions)
-        sql = f"COPY {table} ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
-        driver_connection = connection.connection.driver_connection
-        import psycopg  # noqa: PLC0415 - an optional dependency, only needed with PostgreSQL
-
-        # The raw driver's errors bypass SQLAlchemy's wrapping: classify them here.
-        try:
-            with driver_connection.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
-                for row in rows:
-                    copy.write_row([row[name] for name in _COPY_COLUMNS])
-        except (psycopg.OperationalError, psycopg.InterfaceError) as error:
-            raise StoreError(f"The store became unreachable during COPY: {error}") from error
-        except psycopg.Error as error:
-            raise DataError(f"The store refused a batch of predictions: {error}") from error
 
     def count_predictions(self, model: str | None = None) -> int:
         """How many predictions are stored (for one model, or all)."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from monitml.store.records import PredictionRecord
 
-__all__ = ["dumps", "record_from_json", "record_to_json", "row_from_record"]
+__all__ = ["ROW_COLUMNS", "dumps", "record_from_json", "record_to_json", "row_values"]
 
 
 def _plain(value: Any) -> Any:
@@ -49,20 +49,36 @@ def dumps(value: Any) -> str:
         return _encoder.encode(_without_non_finite(value))
 
 
-def row_from_record(record: PredictionRecord) -> dict[str, Any]:
-    """The ``predictions`` row for a record, JSON columns already encoded."""
-    return {
-        "request_id": record.request_id,
-        "record_id": record.record_id,
-        "model": record.model,
-        "version": record.version,
-        "shadow": record.shadow,
-        "ts": record.timestamp,
-        "features": dumps(record.features),
-        "prediction": dumps(record.prediction),
-        "probabilities": None if record.probabilities is None else dumps(record.probabilities),
-        "latency_seconds": record.latency_seconds,
-    }
+# The order of the values row_values gives.
+ROW_COLUMNS = (
+    "request_id",
+    "record_id",
+    "model",
+    "version",
+    "shadow",
+    "ts",
+    "features",
+    "prediction",
+    "probabilities",
+    "latency_seconds",
+)
+
+
+def row_values(record: PredictionRecord) -> tuple[Any, ...]:
+    """The ``predictions`` row for a record in :data:`ROW_COLUMNS` order, JSON already encoded."""
+    probabilities = record.probabilities
+    return (
+        record.request_id,
+        record.record_id,
+        record.model,
+        record.version,
+        record.shadow,
+        record.timestamp,
+        dumps(record.features),
+        dumps(record.prediction),
+        None if probabilities is None else dumps(probabilities),
+        record.latency_seconds,
+    )
 
 
 def record_to_json(record: PredictionRecord) -> dict[str, Any]:
