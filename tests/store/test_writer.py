@@ -179,6 +179,23 @@ def test_a_batch_the_database_refuses_is_kept_aside_not_retried_forever(
     assert writer.pending_record_ids() == set()
 
 
+def test_a_refused_spilled_batch_does_not_hold_back_the_others_replayed_with_it(
+    flaky: FlakyStore, make_records: RecordFactory, tmp_path: Path
+) -> None:
+    records = make_records(300)
+    writer = LogWriter(flaky, spill_path=tmp_path / "spill.jsonl", max_queue=1, batch_size=50)
+    for record in records:
+        writer.submit(record)  # 299 spilled, in six batches of single records
+    flaky.refuse = {"r120"}
+
+    writer.start()
+    assert writer.close(timeout=30)
+
+    assert writer.rejected_total == 50
+    assert len(stored_ids(flaky)) == 250
+    assert "r120" not in stored_ids(flaky)
+
+
 def test_records_are_dropped_only_when_the_spill_file_cannot_be_written(
     store: PredictionStore, make_records: RecordFactory, tmp_path: Path
 ) -> None:
