@@ -19,7 +19,7 @@ class Matcher:
     """One label matcher, ``feature="gr_liv_area"`` or ``feature!="id"``."""
 
     label: str
-    op: str  # "=" or "!="
+    op: str  # "=" or "!=" (PromQL's "=~" and "!~" are not offered in expr)
     value: str
 
     def matches(self, value: str | None) -> bool:
@@ -70,7 +70,7 @@ def _prediction_mean(matchers: Sequence[Matcher], window: str) -> str:
 
 
 def _error_rate(matchers: Sequence[Matcher], window: str) -> str:
-    errors = render_selector("monitml_requests_total", [*matchers, Matcher("status", "=~", "5..")])
+    errors = render_selector("monitml_requests_total", [*matchers, Matcher("status", "=", "error")])
     requests = render_selector("monitml_requests_total", matchers)
     return (
         f"{_by_version(f'rate({errors}[{window}])')} / {_by_version(f'rate({requests}[{window}])')}"
@@ -167,7 +167,7 @@ _DEFS: list[MetricDef] = [
     ),
     MetricDef(
         "error_rate",
-        "Share of requests answered with a 5xx status (0-1).",
+        'Share of requests whose model failed (gateway status="error"; 0-1).',
         (),
         _error_rate,
     ),
