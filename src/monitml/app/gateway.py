@@ -1,0 +1,120 @@
+"""The composition root of the gateway: settings → models → store → writer → FastAPI app.
+
+``build_gateway_app(settings)`` is what ``monitml serve`` runs in one process;
+``app_from_env()`` is the factory each uvicorn worker calls when there are several (it reads
+the config path from ``MONITML_CONFIG``).
+
+Files next to the config (paths from ``server``): the routing state
+(``monitml-routing.json``, see ``monitml.serving.routing_state``) and the writer's spill file
+(``monitml-spill.jsonl``; worker *k* > 0 of several uses ``monitml-spill.k.jsonl``, claimed
+with a lock so that a restarted worker replays what its predecessor left).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from typing import IO
+
+from fastapi import FastAPI
+
+from monitml.app.models import build_served_model
+from monitml.config import Settings, load_settings
+from monitml.errors import ConfigError, StoreError
+from monitml.serving import GatewayMetrics, RoutingStateFile, create_app
+from monitml.store import LogWriter, PredictionStore
+
+__all__ = [
+    "CONFIG_ENV",
+    "app_from_env",
+    "build_gateway_app",
+    "check_gateway",
+    "claim_spill_path",
+    "limit_model_threads",
+    "open_store",
+]
+
+CONFIG_ENV = "MONITML_CONFIG"
+_MAX_WORKERS = 256
+
+
+def claim_spill_path(base: Path) -> tuple[Path, IO[bytes]]:
+    """The first spill file no other live process holds, and the open lock that holds it."""
+    base.parent.mkdir(parents=True, exist_ok=True)
+    for slot in range(_MAX_WORKERS):
+        path = base if slot == 0 else base.with_name(f"{base.stem}.{slot}{base.suffix}")
+        lock = open(path.with_name(path.name + ".lock"), "ab")  # noqa: SIM115 - held for life
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            continue
+        return path, lock
+    raise ConfigError(f"server.spill_path: {_MAX_WORKERS} processes already use {base}")
+
+
+def open_store(settings: Settings) -> PredictionStore:
+    """The store at ``store.url``, its schema created or migrated."""
+    try:
+        return PredictionStore.from_url(settings.store.url)
+    except StoreError as error:
+        raise ConfigError(f"store.url: {error}") from error
+
+
+def limit_model_threads(threads: int | None) -> None:
+    """Cap OpenMP/BLAS threads for libraries loaded from now on, and for those loaded already."""
+    if threads is None:
+        return
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = str(threads)
+    try:
+        from threadpoolctl import (  # type: ignore[import-untyped]  # noqa: PLC0415
+            threadpool_limits,  # comes with scikit-learn
+        )
+    except ImportError:
+        return
+    threadpool_limits(threads)
+
+
+def check_gateway(settings: Settings) -> None:
+    """Fail with a ConfigError now if the gateway could not start (loads and drops the models)."""
+    if not settings.models:
+        raise ConfigError("models: no model is configured")
+    for name, config in settings.models.items():
+        build_served_model(name, config)
+    open_store(settings).dispose()
+
+
+def build_gateway_app(settings: Settings) -> FastAPI:
+    """Load every model, open the store and the writer, and return the gateway app."""
+    if not settings.models:
+        raise ConfigError("models: no model is configured")
+    limit_model_threads(settings.server.model_threads)
+    served = [build_served_model(name, config) for name, config in settings.models.items()]
+    store = open_store(settings)
+    spill_path, spill_lock = claim_spill_path(settings.server.spill_path)
+    writer = LogWriter(store, max_queue=settings.server.log_queue, spill_path=spill_path)
+
+    def release() -> None:
+        store.dispose()
+        spill_lock.close()
+
+    return create_app(
+        served,
+        store=store,
+        writer=writer,
+        metrics=GatewayMetrics(),
+        routing_state=RoutingStateFile(settings.server.routing_state),
+        admin_token=os.environ.get(settings.auth.admin_token_env) or None,
+        max_body_bytes=settings.server.max_body_bytes,
+        max_batch=settings.server.max_batch,
+        shutdown_timeout=settings.server.shutdown_timeout,
+        on_shutdown=release,
+    )
+
+
+def app_from_env() -> FastAPI:
+    """The uvicorn factory for ``--workers N``: the config path comes from ``MONITML_CONFIG``."""
+    path = os.environ.get(CONFIG_ENV)
+    return build_gateway_app(load_settings(Path(path) if path else None))

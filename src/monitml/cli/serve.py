@@ -1,0 +1,80 @@
+"""``monitml serve``: run the prediction gateway with uvicorn."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from monitml.cli.common import user_errors
+
+__all__ = ["register"]
+
+_MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+
+
+def serve(
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="The gateway's YAML config.")
+    ] = Path("monitml.yaml"),
+    host: Annotated[str | None, typer.Option(help="Address to bind [server.host].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind [server.port].")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the configured models: predict, log, feedback, routing, /metrics and /docs."""
+    import uvicorn  # noqa: PLC0415 - keeps the other commands' start-up light
+
+    from monitml.app.gateway import CONFIG_ENV, build_gateway_app, check_gateway  # noqa: PLC0415
+    from monitml.config import load_settings  # noqa: PLC0415
+
+    # A bad config fails here with one line, not in every worker.
+    with user_errors():
+        settings = load_settings(config)
+        app = build_gateway_app(settings) if workers == 1 else None
+        if app is None:
+            check_gateway(settings)
+    bind_host = host or settings.server.host
+    bind_port = settings.server.port if port is None else port
+    if app is not None:
+        uvicorn.run(app, host=bind_host, port=bind_port, log_level="info")
+        return
+    folder = _multiprocess_dir()
+    os.environ[CONFIG_ENV] = str(config.resolve())
+    try:
+        uvicorn.run(
+            "monitml.app.gateway:app_from_env",
+            factory=True,
+            host=bind_host,
+            port=bind_port,
+            workers=workers,
+            log_level="info",
+        )
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _multiprocess_dir() -> Path | None:
+    """Set up prometheus_client's multiprocess folder for the workers; return it if it is ours.
+
+    A folder the user chose is emptied (stale files would add old counts); otherwise a fresh
+    temporary one is made and removed at exit.
+    """
+    given = os.environ.get(_MULTIPROC_ENV)
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="monitml-metrics-"))
+    os.environ[_MULTIPROC_ENV] = str(folder)
+    return folder

@@ -1,0 +1,269 @@
+"""Settings: a YAML file plus ``MONITML_`` environment variables, built by :func:`load_settings`.
+
+Every key can be set from the environment with ``__`` between levels, and the environment wins
+over the file::
+
+    MONITML_STORE__URL=postgresql+psycopg://monitml@db/monitml
+    MONITML_MODELS__HOUSE_PRICE__ROUTING__V1=50
+
+Nothing here runs at import time. Relative paths (model files, reference data, SQLite files, the
+spill and routing-state files) are resolved against the folder of the config file. A config
+that cannot work raises :class:`~monitml.errors.ConfigError` naming the key and the problem.
+
+This module checks the shape of the file and what can be checked without loading anything;
+the composition root (``monitml.app``) loads the models and the reference data and reports
+their problems with the same kind of message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, Self
+
+import sqlalchemy as sa
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from monitml.errors import ConfigError
+from monitml.serving.routing import check_routing
+
+__all__ = [
+    "AuthConfig",
+    "FeaturesConfig",
+    "ModelConfig",
+    "ServerConfig",
+    "Settings",
+    "StoreConfig",
+    "VersionConfig",
+    "load_settings",
+]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StoreConfig(_Section):
+    url: str = "sqlite:///monitml.db"
+
+
+class FeaturesConfig(_Section):
+    numerical: list[str] = Field(default_factory=list)
+    categorical: list[str] = Field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return [*self.numerical, *self.categorical]
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Self:
+        both = sorted(set(self.numerical) & set(self.categorical))
+        if both:
+            raise ValueError(f"features listed as both numerical and categorical: {both}")
+        if len(set(self.names)) != len(self.names):
+            raise ValueError("a feature is listed twice")
+        if "id" in self.names:
+            raise ValueError("'id' is reserved for the record id and cannot be a feature")
+        return self
+
+
+class VersionConfig(_Section):
+    """One model version: a file (joblib, pickle or ONNX) or a ``pkg.module:callable``."""
+
+    path: Path | None = None
+    entrypoint: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        if (self.path is None) == (self.entrypoint is None):
+            raise ValueError("give exactly one of 'path' or 'entrypoint'")
+        if self.entrypoint is not None:
+            module, _, attribute = self.entrypoint.partition(":")
+            if not module or not attribute:
+                raise ValueError(
+                    f".entrypoint: must look like 'package.module:callable'. "
+                    f"Got {self.entrypoint!r} instead."
+                )
+        return self
+
+
+class ModelConfig(_Section):
+    task: Literal["regression", "classification"]
+    target: str | None = None
+    features: FeaturesConfig | None = None
+    reference: Path | None = None
+    versions: dict[str, VersionConfig]
+    routing: dict[str, float] = Field(default_factory=dict)
+    shadow: list[str] = Field(default_factory=list)
+    sticky_key: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_version_takes_all(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("routing"):
+            versions = data.get("versions")
+            if isinstance(versions, dict) and len(versions) == 1:
+                return {**data, "routing": {next(iter(versions)): 100}}
+        return data
+
+    @model_validator(mode="after")
+    def _routing_is_consistent(self) -> Self:
+        if not self.versions:
+            raise ValueError(".versions: a model needs at least one version")
+        if not self.routing:
+            raise ValueError(".routing: required when a model has several versions")
+        check_routing(self.routing, self.shadow, self.versions)
+        if self.features is None and self.reference is None:
+            raise ValueError(".features: give the features, or a 'reference' to infer them from")
+        return self
+
+
+class AuthConfig(_Section):
+    """The admin token is read from this environment variable, never from the file."""
+
+    admin_token_env: str = "MONITML_ADMIN_TOKEN"
+
+
+class ServerConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    max_body_bytes: int = Field(default=1_048_576, ge=1)
+    max_batch: int = Field(default=1_000, ge=1)
+    log_queue: int = Field(default=100_000, ge=1)
+    spill_path: Path = Path("monitml-spill.jsonl")
+    routing_state: Path = Path("monitml-routing.json")
+    shutdown_timeout: float = Field(default=10.0, gt=0)
+    # Threads one prediction may use inside the model (OpenMP, BLAS). Requests already run in
+    # parallel; letting each single-row prediction start a thread team costs far more than it
+    # gains, above all on a busy machine. None leaves the libraries' defaults.
+    model_threads: int | None = Field(default=1, ge=1)
+
+
+class Settings(BaseSettings):
+    """The whole configuration; build it with :func:`load_settings`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MONITML_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    store: StoreConfig = StoreConfig()
+    models: dict[str, ModelConfig] = Field(default_factory=dict)
+    auth: AuthConfig = AuthConfig()
+    server: ServerConfig = ServerConfig()
+    # Filled in by the monitor and alerting issues; accepted as they come for now.
+    monitor: dict[str, Any] = Field(default_factory=dict)
+    alerts: dict[str, Any] = Field(default_factory=dict)
+    # Where relative paths were resolved from (the config file's folder).
+    base_dir: Path = Field(default=Path(), exclude=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The YAML file arrives as init values; the environment overrides it.
+        return (env_settings, init_settings)
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read ``path`` (YAML) and the ``MONITML_`` environment into validated :class:`Settings`.
+
+    Without a path, only the environment and the defaults are used, and relative paths resolve
+    against the current folder.
+    """
+    values: dict[str, Any] = {}
+    base_dir = Path.cwd()
+    if path is not None:
+        values = _read_yaml(path)
+        base_dir = path.resolve().parent
+    try:
+        settings = Settings(**values)
+    except ValidationError as error:
+        where = f" in {path}" if path is not None else ""
+        raise ConfigError(f"Invalid config{where}: {_describe(error)}") from error
+    return _resolved(settings, base_dir)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"Cannot read the config file {path}: {error.strerror}") from error
+    try:
+        values = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        first = str(error).replace("\n", " ")
+        raise ConfigError(f"The config file {path} is not valid YAML: {first}") from error
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        raise ConfigError(f"The config file {path} must hold a mapping of sections at the top.")
+    return values
+
+
+def _describe(error: ValidationError) -> str:
+    """``models.house-price.routing: weights must sum to 100 …`` for each problem, ``; ``-joined."""
+    parts = []
+    for item in error.errors():
+        # Pydantic adds the validator's own name to the path of model-level errors.
+        location = [str(part) for part in item["loc"] if not str(part).startswith("function-")]
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        key = ".".join(location) or "config"
+        if message.startswith("."):  # a model-level check naming its own key: ".routing: …"
+            key, _, message = (key + message).partition(": ")
+        parts.append(f"{key}: {message}")
+    return "; ".join(parts)
+
+
+def _resolved(settings: Settings, base_dir: Path) -> Settings:
+    def absolute(path: Path) -> Path:
+        return path if path.is_absolute() else base_dir / path
+
+    models = {
+        name: model.model_copy(
+            update={
+                "reference": None if model.reference is None else absolute(model.reference),
+                "versions": {
+                    key: version.model_copy(
+                        update={"path": None if version.path is None else absolute(version.path)}
+                    )
+                    for key, version in model.versions.items()
+                },
+            }
+        )
+        for name, model in settings.models.items()
+    }
+    server = settings.server.model_copy(
+        update={
+            "spill_path": absolute(settings.server.spill_path),
+            "routing_state": absolute(settings.server.routing_state),
+        }
+    )
+    store = settings.store.model_copy(update={"url": _sqlite_url(settings.store.url, base_dir)})
+    return settings.model_copy(
+        update={"models": models, "server": server, "store": store, "base_dir": base_dir}
+    )
+
+
+def _sqlite_url(url: str, base_dir: Path) -> str:
+    """A relative SQLite file resolves against the config folder, like every other path."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as error:
+        raise ConfigError(f"store.url: not a database URL: {url!r}") from error
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return url
+    if database.startswith("file:") or Path(database).is_absolute():
+        return url
+    return parsed.set(database=str(base_dir / database)).render_as_string(hide_password=False)

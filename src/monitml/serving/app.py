@@ -1,0 +1,126 @@
+"""``create_app``: the gateway as a FastAPI application, from loaded models and a writer.
+
+>>> writer = LogWriter(store, spill_path=spill)                     # doctest: +SKIP
+>>> app = create_app([model], store=store, writer=writer)          # doctest: +SKIP
+
+The application starts the writer when it starts and closes it (writing or spilling everything
+queued) when it stops. Reading settings, loading models and opening the store happen in the
+composition root, ``monitml.app.gateway``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from monitml.serving.limits import BodySizeLimit
+from monitml.serving.metrics import GatewayMetrics
+from monitml.serving.model import ServedModel
+from monitml.serving.routers import health, models
+from monitml.serving.routers.predict import model_router
+from monitml.serving.routing_state import RoutingStateFile
+from monitml.serving.schemas import build_schemas
+from monitml.serving.state import GatewayState
+from monitml.store import LogWriter, PredictionStore
+
+__all__ = ["create_app"]
+
+_REFRESH_SECONDS = 1.0
+
+
+def create_app(
+    served: Sequence[ServedModel],
+    *,
+    store: PredictionStore,
+    writer: LogWriter,
+    metrics: GatewayMetrics | None = None,
+    routing_state: RoutingStateFile | None = None,
+    admin_token: str | None = None,
+    max_body_bytes: int = 1_048_576,
+    max_batch: int = 1_000,
+    shutdown_timeout: float = 10.0,
+    on_shutdown: Callable[[], None] | None = None,
+) -> FastAPI:
+    """The gateway for ``served`` models.
+
+    ``writer`` must not be started yet: the app starts it, and closes it on shutdown, then
+    calls ``on_shutdown`` (the composition root disposes of the store there). Routing saved in
+    ``routing_state`` overrides the models' routing at start; ``PUT /models/{m}/routing``
+    (allowed with ``admin_token``) writes it there.
+    """
+    names = [model.name for model in served]
+    if len(set(names)) != len(names):
+        raise ValueError(f"The model names must be distinct. Got {names} instead.")
+    state = GatewayState(
+        models={model.name: model for model in served},
+        store=store,
+        writer=writer,
+        metrics=metrics if metrics is not None else GatewayMetrics(),
+        routing_state=routing_state,
+        admin_token=admin_token,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        state.apply_saved_routing()
+        state.publish_models()
+        writer.start()
+        refresher = asyncio.create_task(_refresh(state))
+        state.ready = True
+        try:
+            yield
+        finally:
+            state.ready = False
+            refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await refresher
+            await run_in_threadpool(writer.close, shutdown_timeout)
+            state.refresh_log_metrics()
+            state.metrics.process_exited()
+            if on_shutdown is not None:
+                on_shutdown()
+
+    app = FastAPI(
+        title="MonitML gateway",
+        summary="Serve models, log every prediction, take labels later.",
+        version="1",
+        lifespan=lifespan,
+    )
+    app.state.gateway = state
+    predict_paths: dict[str, str] = {}
+    for model in served:
+        schemas = build_schemas(model.name, model.features, model.task, model.target, max_batch)
+        app.include_router(model_router(model, schemas, state))
+        predict_paths[f"/models/{model.name}/predict"] = model.name
+    app.include_router(models.router)
+    app.include_router(health.router)
+    app.add_middleware(BodySizeLimit, max_body_bytes=max_body_bytes)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_input(request: Request, error: RequestValidationError) -> JSONResponse:
+        model = predict_paths.get(request.url.path)
+        if model is not None:
+            state.metrics.invalid(model)
+        # Only where and what: echoing the input back could hold a NaN JSON cannot carry.
+        detail = [
+            {"loc": list(item["loc"]), "msg": item["msg"], "type": item["type"]}
+            for item in error.errors()
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    return app
+
+
+async def _refresh(state: GatewayState) -> None:
+    """Keep the log gauges and the routing current in every worker, between requests too."""
+    while True:
+        await asyncio.sleep(_REFRESH_SECONDS)
+        state.refresh_log_metrics()
+        state.sync_routing()

@@ -1,0 +1,55 @@
+"""``GET /models``, ``GET /models/{model}`` and ``PUT /models/{model}/routing``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from starlette.concurrency import run_in_threadpool
+
+from monitml.serving.deps import Admin, Model, State
+from monitml.serving.routing import Routing, check_routing
+from monitml.serving.schemas import RoutingChange
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["models"])
+
+
+@router.get("/models", summary="Every served model: versions, routing and features")
+async def list_models(state: State) -> dict[str, Any]:
+    return {"models": [model.describe() for model in state.models.values()]}
+
+
+@router.get(
+    "/models/{model}",
+    summary="One model: versions, routing and features",
+    responses={404: {"description": "No such model"}},
+)
+async def get_model(model: Model) -> dict[str, Any]:
+    return model.describe()
+
+
+@router.put(
+    "/models/{model}/routing",
+    summary="Change the routing weights and shadow versions (admin)",
+    description="Takes effect at once in every worker and is kept across restarts.",
+    responses={
+        401: {"description": "No bearer token"},
+        403: {"description": "Wrong token, or changes disabled"},
+        404: {"description": "No such model"},
+        422: {"description": "Unknown version, or weights not summing to 100"},
+    },
+)
+async def change_routing(
+    model: Model, change: RoutingChange, state: State, _admin: Admin
+) -> dict[str, Any]:
+    shadow = list(model.routing.shadow) if change.shadow is None else change.shadow
+    try:
+        check_routing(change.routing, shadow, model.versions)
+        routing = Routing(change.routing, tuple(shadow))
+    except ValueError as error:
+        detail = str(error).lstrip(".")
+        raise HTTPException(status_code=422, detail=detail) from error
+    await run_in_threadpool(state.change_routing, model, routing)
+    return model.describe()

@@ -1,0 +1,66 @@
+"""What every route shares at run time: the models, the writer, the store, the metrics."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from monitml.serving.metrics import GatewayMetrics
+from monitml.serving.model import ServedModel
+from monitml.serving.routing import Routing, check_routing
+from monitml.serving.routing_state import RoutingStateFile
+from monitml.store import LogWriter, PredictionStore
+
+__all__ = ["GatewayState"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class GatewayState:
+    models: Mapping[str, ServedModel]
+    store: PredictionStore
+    writer: LogWriter
+    metrics: GatewayMetrics
+    routing_state: RoutingStateFile | None = None
+    admin_token: str | None = None
+    ready: bool = False
+
+    def publish_models(self) -> None:
+        for model in self.models.values():
+            self.publish(model)
+
+    def publish(self, model: ServedModel) -> None:
+        versions = {name: (model.task, p.kind) for name, p in model.versions.items()}
+        self.metrics.set_model(model.name, versions, dict(model.routing.weights))
+
+    def apply_saved_routing(self) -> None:
+        """Take the routing saved by a ``PUT`` (in this or another worker, or before a restart)."""
+        if self.routing_state is None:
+            return
+        for name, routing in self.routing_state.load().items():
+            model = self.models.get(name)
+            if model is None or routing == model.routing:
+                continue
+            try:
+                check_routing(routing.weights, routing.shadow, model.versions)
+            except ValueError as error:
+                logger.warning("Ignoring the saved routing of %r: %s", name, error)
+                continue
+            model.router.update(routing)
+            self.publish(model)
+
+    def sync_routing(self) -> None:
+        """Cheap enough for every request: a clock read, and a stat once a second."""
+        if self.routing_state is not None and self.routing_state.changed():
+            self.apply_saved_routing()
+
+    def change_routing(self, model: ServedModel, routing: Routing) -> None:
+        model.router.update(routing)
+        if self.routing_state is not None:
+            self.routing_state.save(model.name, routing)
+        self.publish(model)
+
+    def refresh_log_metrics(self) -> None:
+        self.metrics.set_log_state(self.writer.queue_depth, self.writer.dropped_total)
