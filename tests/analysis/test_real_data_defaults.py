@@ -25,7 +25,9 @@ def flights(flights_3m: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _halves(frame: pd.DataFrame, size: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _halves(
+    frame: pd.DataFrame, size: int, rng: np.random.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = rng.choice(len(frame), size=2 * size, replace=False)
     sample = frame.iloc[rows]
     return sample.iloc[:size].reset_index(drop=True), sample.iloc[size:].reset_index(drop=True)
@@ -70,7 +72,9 @@ def test_a_new_destination_on_five_percent_of_real_rows_is_flagged(flights: pd.D
     assert report.quality["columns"]["destination"]["unseen_share"] >= 0.04
 
 
-def test_january_against_june_on_real_flights_gives_a_stable_verdict(flights_3m: pd.DataFrame) -> None:
+def test_january_against_june_on_real_flights_gives_a_stable_verdict(
+    flights_3m: pd.DataFrame,
+) -> None:
     months = flights_3m["date"].dt.month
     reference = flights_3m[months == 1].drop(columns=["date"])
     current = flights_3m[months == 6].drop(columns=["date"])

@@ -1,7 +1,15 @@
 """Comparing data sets: drift, data quality and performance."""
 
-from monitml.analysis.compare import DEFAULT_SHARE_THRESHOLD, compare
+from monitml.analysis.compare import DEFAULT_SHARE_THRESHOLD, Comparator, compare
 from monitml.analysis.result import FORMAT, ColumnDrift, DriftReport
 from monitml.analysis.tables import read_table
 
-__all__ = ["DEFAULT_SHARE_THRESHOLD", "FORMAT", "ColumnDrift", "DriftReport", "compare", "read_table"]
+__all__ = [
+    "DEFAULT_SHARE_THRESHOLD",
+    "Comparator",
+    "FORMAT",
+    "ColumnDrift",
+    "DriftReport",
+    "compare",
+    "read_table",
+]

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from monitml.analysis.performance import performance_section
+from monitml.analysis.performance import PerformanceSpec
 from monitml.analysis.result import ColumnDrift, DriftReport
 from monitml.analysis.tables import chart_data, to_sample
 from monitml.errors import DataError
@@ -27,7 +27,7 @@ from monitml.stats.registry import DriftMethod, get_method
 from monitml.stats.result import DriftResult
 from monitml.stats.samples import CategoricalSample, NumericSample, Sample
 
-__all__ = ["DEFAULT_SHARE_THRESHOLD", "compare"]
+__all__ = ["DEFAULT_SHARE_THRESHOLD", "Comparator", "compare"]
 
 DEFAULT_SHARE_THRESHOLD = 0.5
 # Below this many cells the thread pool costs more than it saves.
@@ -57,50 +57,113 @@ def compare(
     ``method`` applies to every column whose kind it supports (others keep the default
     rule); ``column_methods`` names a method per column and must fit that column's kind.
     """
-    if not 0.0 < share_threshold <= 1.0:
-        raise DataError(f"share threshold must be in (0, 1], got {share_threshold}")
     common = [name for name in reference.columns if name in current.columns]
     if not common:
         raise DataError("the reference and current data share no column")
-    mapping = mapping or ColumnMapping()
-    schema = infer_schema(reference, mapping)
-    chosen = _choose_methods(schema.columns, method, column_methods or {}, threshold)
-    compared = [
-        column
-        for column in schema.columns
-        if column.role in ("feature", "target", "prediction") or column.role in mapping.include_roles
-    ]
-    if not compared:
-        raise DataError("no column left to compare after roles and --ignore")
-
-    def run(column: ColumnSpec) -> _ColumnOutcome:
-        return _compare_column(column, reference, current, chosen[column.name])
-
-    cells = (len(reference) + len(current)) * len(compared)
-    if cells >= _PARALLEL_MIN_CELLS and (os.cpu_count() or 1) > 1:
-        # Sorting and merging release the GIL: columns run side by side on all cores.
-        with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
-            outcomes = list(pool.map(run, compared))
-    else:
-        outcomes = [run(column) for column in compared]
-
-    issues = [issue for outcome in outcomes for issue in outcome.issues]
-    known = {str(name) for name in reference.columns}
-    issues += [f"column only in current: '{name}'" for name in current.columns if str(name) not in known]
-    return DriftReport(
-        columns={outcome.drift.name: outcome.drift for outcome in outcomes},
+    comparator = Comparator(
+        reference,
+        mapping=mapping,
+        method=method,
+        column_methods=column_methods,
+        threshold=threshold,
         share_threshold=share_threshold,
-        quality={
-            "columns": {outcome.drift.name: outcome.quality for outcome in outcomes},
-            "issues": issues,
-        },
-        performance=performance_section(reference, current, schema, mapping),
-        sources={
-            "reference": {"rows": len(reference), **dict((sources or {}).get("reference", {}))},
-            "current": {"rows": len(current), **dict((sources or {}).get("current", {}))},
-        },
-        generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
+    return comparator.compare(current, sources=sources)
+
+
+class Comparator:
+    """A reference summarised once, against which any number of data sets are compared.
+
+    The monitor keeps one per model and scores each window with it: sorting the reference
+    and fitting the methods happens once, not per window.
+    """
+
+    def __init__(
+        self,
+        reference: pd.DataFrame,
+        *,
+        mapping: ColumnMapping | None = None,
+        method: str | None = None,
+        column_methods: Mapping[str, str] | None = None,
+        threshold: float | None = None,
+        column_thresholds: Mapping[str, float] | None = None,
+        share_threshold: float = DEFAULT_SHARE_THRESHOLD,
+    ) -> None:
+        if not 0.0 < share_threshold <= 1.0:
+            raise DataError(f"share threshold must be in (0, 1], got {share_threshold}")
+        self.mapping = mapping or ColumnMapping()
+        self.share_threshold = share_threshold
+        self.schema_ = infer_schema(reference, self.mapping)
+        included = ("feature", "target", "prediction", *self.mapping.include_roles)
+        self.columns_ = [column for column in self.schema_.columns if column.role in included]
+        if not self.columns_:
+            raise DataError("no column left to compare after roles and --ignore")
+        self.reference_rows_ = len(reference)
+        methods = _choose_methods(
+            tuple(self.columns_), method, column_methods or {}, threshold, column_thresholds or {}
+        )
+        self.references_: dict[str, _FittedColumn] = {}
+        for column in self.columns_:
+            series = reference[column.name]
+            family = dtype_family(series)
+            if column.kind == "numerical" and family not in ("numeric", "empty"):
+                raise DataError(
+                    f"column '{column.name}' is {family}, not numerical, in the reference"
+                )
+            sample = to_sample(series, column.kind)
+            fitted = methods[column.name].fit(sample) if sample.size else None
+            self.references_[column.name] = _FittedColumn(column, family, sample, fitted)
+        self.performance_ = PerformanceSpec.from_reference(reference, self.schema_, self.mapping)
+
+    def compare(
+        self, current: pd.DataFrame, *, sources: Mapping[str, Any] | None = None
+    ) -> DriftReport:
+        """Drift, quality and performance of ``current`` against the fitted reference."""
+        fitted = list(self.references_.values())
+
+        def run(column: _FittedColumn) -> _ColumnOutcome:
+            return _compare_column(column, current)
+
+        cells = (self.reference_rows_ + len(current)) * len(fitted)
+        if cells >= _PARALLEL_MIN_CELLS and (os.cpu_count() or 1) > 1:
+            # Sorting and merging release the GIL: columns run side by side on all cores.
+            with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+                outcomes = list(pool.map(run, fitted))
+        else:
+            outcomes = [run(column) for column in fitted]
+
+        issues = [issue for outcome in outcomes for issue in outcome.issues]
+        known = {column.name for column in self.schema_.columns} | set(self.mapping.ignore)
+        issues += [
+            f"column only in current: '{name}'"
+            for name in current.columns
+            if str(name) not in known
+        ]
+        return DriftReport(
+            columns={outcome.drift.name: outcome.drift for outcome in outcomes},
+            share_threshold=self.share_threshold,
+            quality={
+                "columns": {outcome.drift.name: outcome.quality for outcome in outcomes},
+                "issues": issues,
+            },
+            performance=self.performance_.section(current) if self.performance_ else None,
+            sources={
+                "reference": {
+                    "rows": self.reference_rows_,
+                    **dict((sources or {}).get("reference", {})),
+                },
+                "current": {"rows": len(current), **dict((sources or {}).get("current", {}))},
+            },
+            generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _FittedColumn:
+    spec: ColumnSpec
+    family: str
+    sample: Sample
+    method: DriftMethod | None  # None when the reference column is empty
 
 
 def _choose_methods(
@@ -108,6 +171,7 @@ def _choose_methods(
     method: str | None,
     column_methods: Mapping[str, str],
     threshold: float | None,
+    column_thresholds: Mapping[str, float],
 ) -> dict[str, DriftMethod]:
     names = {column.name for column in columns}
     unknown = sorted(set(column_methods) - names)
@@ -126,35 +190,30 @@ def _choose_methods(
             picked = get_method(global_method.key, threshold)
         else:
             picked = get_method("auto", threshold if global_method is None else None)
+        if column.name in column_thresholds:
+            picked.threshold = column_thresholds[column.name]
         chosen[column.name] = picked
     return chosen
 
 
-def _compare_column(
-    column: ColumnSpec, reference: pd.DataFrame, current: pd.DataFrame, method: DriftMethod
-) -> _ColumnOutcome:
-    ref_series = reference[column.name]
-    ref_family = dtype_family(ref_series)
-    if column.kind == "numerical" and ref_family not in ("numeric", "empty"):
-        raise DataError(f"column '{column.name}' is {ref_family}, not numerical, in the reference")
+def _compare_column(fitted: _FittedColumn, current: pd.DataFrame) -> _ColumnOutcome:
+    column, ref_sample = fitted.spec, fitted.sample
     if column.name not in current.columns:
-        reason = "column is missing from current"
-        return _schema_change(column, to_sample(ref_series, column.kind), None, reason, None)
+        return _schema_change(column, ref_sample, None, "column is missing from current", None)
     cur_series = current[column.name]
     cur_family = dtype_family(cur_series)
-    ref_sample = to_sample(ref_series, column.kind)
-    if ref_family == "empty" or cur_family == "empty":
-        side = "reference" if ref_family == "empty" else "current"
+    if fitted.family == "empty" or cur_family == "empty" or fitted.method is None:
+        side = "current" if cur_family == "empty" else "reference"
+        reason = f"column is empty in {side}"
         cur_sample = to_sample(cur_series, column.kind)
-        return _schema_change(column, ref_sample, cur_sample, f"column is empty in {side}", None)
-    if ref_family != cur_family:
-        mismatch = f"{ref_family} in reference, {cur_family} in current"
+        return _schema_change(column, ref_sample, cur_sample, reason, None)
+    if fitted.family != cur_family:
+        mismatch = f"{fitted.family} in reference, {cur_family} in current"
         reason = f"type changed: {mismatch}"
         return _schema_change(column, ref_sample, None, reason, mismatch, cur_series)
     cur_sample = to_sample(cur_series, column.kind)
-    result = method.fit(ref_sample).score(cur_sample, feature=column.name)
+    result = fitted.method.score(cur_sample, feature=column.name)
     quality = _quality(ref_sample, cur_sample)
-    issues = _quality_issues(column.name, quality)
     return _ColumnOutcome(
         ColumnDrift(
             name=column.name,
@@ -168,7 +227,7 @@ def _compare_column(
             chart=chart_data(ref_sample, cur_sample),
         ),
         quality,
-        issues,
+        _quality_issues(column.name, quality),
     )
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -11,43 +12,71 @@ from monitml.errors import DataError
 from monitml.schema import ColumnMapping, Schema
 from monitml.stats.performance import classification_metrics, regression_metrics
 
-__all__ = ["performance_section"]
+__all__ = ["PerformanceSpec"]
+
+Task = Literal["regression", "classification"]
 
 
-def performance_section(
-    reference: pd.DataFrame, current: pd.DataFrame, schema: Schema, mapping: ColumnMapping
-) -> dict[str, Any] | None:
-    """Regression or classification metrics on reference and current; None without labels."""
-    target, prediction = mapping.target, mapping.prediction
-    if target is None or prediction is None:
-        return None
-    for name in (target, prediction):
-        if name not in current.columns:
-            raise DataError(f"column '{name}' is missing from current")
-    spec = schema.get(target)
-    task = "classification" if spec is not None and spec.kind == "categorical" else "regression"
-    section: dict[str, Any] = {"task": task, "target": target, "prediction": prediction}
-    if task == "regression":
-        for side, frame in (("reference", reference), ("current", current)):
-            section[side] = regression_metrics(
-                pd.to_numeric(frame[target], errors="coerce").to_numpy(np.float64, na_value=np.nan),
-                pd.to_numeric(frame[prediction], errors="coerce").to_numpy(
-                    np.float64, na_value=np.nan
-                ),
-            )
+@dataclass(frozen=True, slots=True)
+class PerformanceSpec:
+    """Which columns hold the label and the prediction, and the reference's metrics."""
+
+    task: Task
+    target: str
+    prediction: str
+    labels: tuple[str, ...] = ()
+    reference: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_reference(
+        cls, reference: pd.DataFrame, schema: Schema, mapping: ColumnMapping
+    ) -> PerformanceSpec | None:
+        """None unless the mapping names both a target and a prediction column."""
+        target, prediction = mapping.target, mapping.prediction
+        if target is None or prediction is None:
+            return None
+        spec = schema.get(target)
+        task: Task = (
+            "classification" if spec is not None and spec.kind == "categorical" else "regression"
+        )
+        labels = tuple(sorted({str(v) for v in reference[target].dropna().unique()}))
+        unfitted = cls(task, target, prediction, labels)
+        return cls(task, target, prediction, labels, unfitted.metrics(reference, labels))
+
+    def section(self, current: pd.DataFrame) -> dict[str, Any]:
+        """The performance section of a report: reference and current metrics."""
+        for name in (self.target, self.prediction):
+            if name not in current.columns:
+                raise DataError(f"column '{name}' is missing from current")
+        section: dict[str, Any] = {
+            "task": self.task,
+            "target": self.target,
+            "prediction": self.prediction,
+        }
+        labels = self.labels
+        if self.task == "classification":
+            # A label first seen in current widens its confusion matrix, not the reference's.
+            seen = {str(v) for v in current[self.target].dropna().unique()}
+            labels = tuple(sorted(set(labels) | seen))
+            section["labels"] = list(labels)
+        section["reference"] = self.reference
+        section["current"] = self.metrics(current, labels)
         return section
-    labels = sorted(
-        {str(v) for v in pd.concat([reference[target], current[target]]).dropna().unique()}
-    )
-    section["labels"] = labels
-    for side, frame in (("reference", reference), ("current", current)):
-        section[side] = _classification(frame[target], frame[prediction], labels)
-    return section
+
+    def metrics(self, frame: pd.DataFrame, labels: tuple[str, ...]) -> dict[str, Any]:
+        truth, predicted = frame[self.target], frame[self.prediction]
+        if self.task == "regression":
+            return regression_metrics(_floats(truth), _floats(predicted))
+        return _classification(truth, predicted, list(labels))
+
+
+def _floats(series: pd.Series) -> np.ndarray:
+    return pd.to_numeric(series, errors="coerce").to_numpy(np.float64, na_value=np.nan)
 
 
 def _classification(truth: pd.Series, prediction: pd.Series, labels: list[str]) -> dict[str, Any]:
     keep = truth.notna() & prediction.notna()
-    y_true = truth[keep].astype(str).to_numpy()
+    y_true = _labels_as_text(truth[keep])
     predicted = prediction[keep]
     is_score = (
         len(labels) == 2
@@ -62,6 +91,10 @@ def _classification(truth: pd.Series, prediction: pd.Series, labels: list[str]) 
         return classification_metrics(
             y_true, y_pred, labels=labels, scores=scores, positive_label=labels[1]
         )
-    if pd.api.types.is_float_dtype(predicted.dtype):
-        predicted = predicted.astype(np.int64)
-    return classification_metrics(y_true, predicted.astype(str).to_numpy(), labels=labels)
+    return classification_metrics(y_true, _labels_as_text(predicted), labels=labels)
+
+
+def _labels_as_text(series: pd.Series) -> np.ndarray:
+    if pd.api.types.is_float_dtype(series.dtype) and bool(np.all(np.mod(series, 1.0) == 0.0)):
+        series = series.astype(np.int64)
+    return series.astype(str).to_numpy()

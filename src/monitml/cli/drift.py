@@ -37,7 +37,9 @@ def drift(
     categorical: Annotated[
         str | None, typer.Option(help="Columns to treat as categorical, comma-separated.")
     ] = None,
-    ignore: Annotated[str | None, typer.Option(help="Columns to leave out, comma-separated.")] = None,
+    ignore: Annotated[
+        str | None, typer.Option(help="Columns to leave out, comma-separated.")
+    ] = None,
     method: Annotated[
         str | None,
         typer.Option(
@@ -53,7 +55,9 @@ def drift(
     ] = 0.5,
     target: Annotated[str | None, typer.Option(help="Target (label) column.")] = None,
     prediction: Annotated[str | None, typer.Option(help="Prediction column.")] = None,
-    id_column: Annotated[str | None, typer.Option("--id", help="Id column (never compared).")] = None,
+    id_column: Annotated[
+        str | None, typer.Option("--id", help="Id column (never compared).")
+    ] = None,
     timestamp: Annotated[
         str | None, typer.Option(help="Timestamp column (never compared).")
     ] = None,

@@ -128,15 +128,13 @@ def infer_schema(reference: pd.DataFrame, mapping: ColumnMapping | None = None) 
     both = set(mapping.numerical) & set(mapping.categorical)
     if both:
         raise DataError(f"column(s) both numerical and categorical: {', '.join(sorted(both))}")
-    roles: dict[str, ColumnRole] = {}
-    for role, name in (
+    named_roles: list[tuple[ColumnRole, str | None]] = [
         ("target", mapping.target),
         ("prediction", mapping.prediction),
         ("id", mapping.id),
         ("timestamp", mapping.timestamp),
-    ):
-        if name is not None:
-            roles[name] = role  # type: ignore[assignment]
+    ]
+    roles: dict[str, ColumnRole] = {name: role for role, name in named_roles if name is not None}
     ignored = set(mapping.ignore)
     specs: list[ColumnSpec] = []
     for name in reference.columns:
@@ -144,14 +142,14 @@ def infer_schema(reference: pd.DataFrame, mapping: ColumnMapping | None = None) 
         if label in ignored:
             continue
         series = reference[name]
-        role: ColumnRole = roles.get(label, "feature")
-        if role == "feature" and dtype_family(series) == "datetime":
-            role = "timestamp"
+        column_role: ColumnRole = roles.get(label, "feature")
+        if column_role == "feature" and dtype_family(series) == "datetime":
+            column_role = "timestamp"
         if label in mapping.numerical:
             kind: ColumnKind = "numerical"
         elif label in mapping.categorical:
             kind = "categorical"
         else:
             kind = _infer_kind(series, mapping.max_categorical_integers)
-        specs.append(ColumnSpec(label, kind, role))
+        specs.append(ColumnSpec(label, kind, column_role))
     return Schema(tuple(specs))

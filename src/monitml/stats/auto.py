@@ -20,15 +20,14 @@ Small samples are guarded by the test, large ones by the effect size; at α = 0.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from typing import ClassVar
 
 import numpy as np
-from scipy.special import kolmogorov
 
 from monitml.stats.ecdf import merge_ecdfs
 from monitml.stats.methods.ecdf_distances import reference_scale
+from monitml.stats.methods.ecdf_tests import ks_pvalue
 from monitml.stats.methods.proportions import MIN_EXPECTED
 from monitml.stats.registry import DriftMethod, get_method, register
 from monitml.stats.result import ColumnKind, DriftResult
@@ -82,7 +81,9 @@ class AutoDrift(DriftMethod):
     kinds: ClassVar[frozenset[ColumnKind]] = frozenset({"numerical", "categorical"})
     default_threshold: ClassVar[float] = DEFAULT_ALPHA
     is_test: ClassVar[bool] = True
-    summary: ClassVar[str] = "Default: KS / chi-square / z / Fisher at α=0.01 and a minimum effect size"
+    summary: ClassVar[str] = (
+        "Default: KS / chi-square / z / Fisher at α=0.01 and a minimum effect size"
+    )
 
     def __init__(self, threshold: float | None = None, min_effect: float | None = None):
         super().__init__(threshold)
@@ -118,8 +119,9 @@ class AutoDrift(DriftMethod):
         gaps = np.abs(merged.reference_cdf - merged.current_cdf)
         statistic = float(gaps.max())
         n, m = reference.size, current.size
-        p_value = float(np.clip(kolmogorov(math.sqrt(n * m / (n + m)) * statistic), 0.0, 1.0))
-        wasserstein = float(np.dot(np.diff(merged.values), gaps[:-1]))
+        p_value = ks_pvalue(statistic, reference.values, current.values)
+        # An elementwise product, not np.dot: BLAS threads cost more than they save here.
+        wasserstein = float((np.diff(merged.values) * gaps[:-1]).sum())
         return DriftResult(
             feature=feature,
             method="ks",

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from monitml.stats.samples import CategoricalSample, FloatArray, NumericSample
+from monitml.stats.ecdf import sorted_quantiles
+from monitml.stats.samples import CategoricalSample, NumericSample
 
 __all__ = [
     "MAX_UNSEEN_LISTED",
@@ -31,17 +32,6 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _sorted_quantiles(values: FloatArray, levels: tuple[float, ...]) -> list[float]:
-    """numpy's default (linear) quantiles of an already sorted array, without re-sorting it."""
-    position = np.asarray(levels) * (values.size - 1)
-    below = np.floor(position).astype(np.int64)
-    above = np.minimum(below + 1, values.size - 1)
-    weight = position - below
-    low, high = values[below], values[above]
-    quantiles: list[float] = (low + (high - low) * weight).tolist()
-    return quantiles
-
-
 def numeric_profile(sample: NumericSample) -> dict[str, Any]:
     """Count, missing share, range, moments and quantiles of a numerical sample.
 
@@ -52,7 +42,9 @@ def numeric_profile(sample: NumericSample) -> dict[str, Any]:
     values, count = sample.values, sample.size
     empty = count == 0
     quantiles = (
-        [None] * len(QUANTILE_LEVELS) if empty else _sorted_quantiles(values, QUANTILE_LEVELS)
+        [None] * len(QUANTILE_LEVELS)
+        if empty
+        else sorted_quantiles(values, list(QUANTILE_LEVELS)).tolist()
     )
     return {
         "count": count,

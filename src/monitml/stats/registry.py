@@ -151,7 +151,5 @@ def get_method(key: str, threshold: float | None = None) -> DriftMethod:
 
 def _load_builtin_methods() -> None:
     # Importing these modules registers every built-in method exactly once.
-    import monitml.stats.auto  # noqa: F401, PLC0415
+    import monitml.stats.auto  # noqa: PLC0415
     import monitml.stats.methods  # noqa: F401, PLC0415
-
-

@@ -40,7 +40,7 @@ def normed_wasserstein(reference: NumericSample, current: NumericSample) -> floa
     """
     merged = merge_ecdfs(reference.values, current.values)
     gaps = np.abs(merged.reference_cdf[:-1] - merged.current_cdf[:-1])
-    distance = float(np.dot(np.diff(merged.values), gaps))
+    distance = float((np.diff(merged.values) * gaps).sum())
     return distance / reference_scale(reference, current)
 
 
@@ -75,5 +75,5 @@ class EnergyDistance(DriftMethod):
     ) -> tuple[float, float | None]:
         merged = merge_ecdfs(reference.values, current.values)
         squared_gaps = (merged.reference_cdf[:-1] - merged.current_cdf[:-1]) ** 2
-        distance = math.sqrt(2.0 * float(np.dot(np.diff(merged.values), squared_gaps)))
+        distance = math.sqrt(2.0 * float((np.diff(merged.values) * squared_gaps).sum()))
         return distance / reference_scale(reference, current), None

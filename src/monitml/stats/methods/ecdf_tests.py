@@ -145,7 +145,7 @@ def cvm_statistic(merged: MergedECDF, n: int, m: int) -> float:
     pooled_counts = np.rint(n * merged.reference_cdf + m * merged.current_cdf)
     multiplicity = np.diff(pooled_counts, prepend=0.0)
     squared_gaps = (merged.reference_cdf - merged.current_cdf) ** 2
-    return n * m / (n + m) ** 2 * float(np.dot(multiplicity, squared_gaps))
+    return n * m / (n + m) ** 2 * float((multiplicity * squared_gaps).sum())
 
 
 def cvm_asymptotic_pvalue(statistic: float, n: int, m: int) -> float:

@@ -1,0 +1,182 @@
+"""Score windows of logged predictions against a model's reference.
+
+One ``ModelMonitor`` per model: the reference is summarised and the thresholds learned once;
+each window is then a cheap comparison (sorting a window and merging it with the sorted
+reference per feature).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from monitml.analysis import Comparator
+from monitml.errors import ConfigError
+from monitml.monitor.policy import MonitorPolicy
+from monitml.monitor.result import WindowResult
+from monitml.schema import ColumnMapping, infer_schema
+from monitml.stats.registry import get_method
+from monitml.stats.thresholds import spread_threshold
+
+__all__ = ["LABEL", "PREDICTION", "ModelMonitor"]
+
+PREDICTION = "prediction"
+# Enough reference chunks to estimate the spread; more only costs start-up time.
+MAX_THRESHOLD_CHUNKS = 30
+LABEL = "label"
+
+
+class ModelMonitor:
+    """Drift, quality, prediction statistics and performance of one model's windows.
+
+    ``reference`` holds the feature columns, the prediction (column ``prediction``) and the
+    label under its configured ``target`` name; extra columns are ignored.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        reference: pd.DataFrame,
+        *,
+        features: Sequence[str],
+        numerical: Sequence[str] = (),
+        categorical: Sequence[str] = (),
+        target: str | None = None,
+        task: str = "regression",
+        policy: MonitorPolicy | None = None,
+    ) -> None:
+        self.model = model
+        self.policy = policy or MonitorPolicy()
+        self.task = task
+        self.features = list(features)
+        missing = [name for name in self.features if name not in reference.columns]
+        if missing:
+            raise ConfigError(
+                f"models.{model}.reference: missing feature column(s) {', '.join(missing)}"
+            )
+        frame = reference.copy()
+        if target is not None and target in frame.columns:
+            frame = frame.rename(columns={target: LABEL})
+        kept = [*self.features, *(c for c in (PREDICTION, LABEL) if c in frame.columns)]
+        frame = frame[kept]
+        has_label = LABEL in frame.columns
+        has_prediction = PREDICTION in frame.columns
+        self.alpha = self.policy.feature_alpha(len(self.features))
+        mapping = ColumnMapping(
+            numerical=[c for c in numerical if c in self.features],
+            categorical=[c for c in categorical if c in self.features]
+            + ([LABEL] if has_label and task == "classification" else [])
+            + ([PREDICTION] if has_prediction and task == "classification" else []),
+            target=LABEL if has_label else None,
+            prediction=PREDICTION if has_prediction else None,
+        )
+        # Each column gets the configured method when it fits its kind, else the default
+        # rule; tests run at the corrected α, distances at thresholds learned from the
+        # reference's own spread.
+        column_methods: dict[str, str] = {}
+        column_thresholds: dict[str, float] = {}
+        for column in infer_schema(frame, mapping).columns:
+            method = get_method(self.policy.method)
+            key = method.key if column.kind in method.kinds else "auto"
+            column_methods[column.name] = key
+            if get_method(key).is_test:
+                column_thresholds[column.name] = self.alpha
+        distance_columns = [n for n in column_methods if n not in column_thresholds]
+        if distance_columns:
+            learned = self._learn_thresholds(frame, mapping, column_methods, distance_columns)
+            column_thresholds.update(learned)
+        self.comparator = Comparator(
+            frame,
+            mapping=mapping,
+            column_methods=column_methods,
+            column_thresholds=column_thresholds,
+            share_threshold=self.policy.share_threshold,
+        )
+        self.reference_rows = len(frame)
+
+    def _learn_thresholds(
+        self,
+        frame: pd.DataFrame,
+        mapping: ColumnMapping,
+        column_methods: dict[str, str],
+        columns: list[str],
+    ) -> dict[str, float]:
+        """Distance thresholds from the statistic's spread over reference chunks.
+
+        Columns with too few chunks keep the method's default threshold.
+        """
+        chunk = self.policy.window_rows or max(self.policy.min_rows, 1_000)
+        chunks = min(len(frame) // chunk, MAX_THRESHOLD_CHUNKS)
+        if chunks < 2:
+            return {}
+        statistics: dict[str, list[float]] = {}
+        for index in range(chunks):
+            # Each chunk against the reference without it: a chunk scored against a
+            # reference that contains it looks closer than any real window will.
+            inside = np.zeros(len(frame), dtype=bool)
+            inside[index * chunk : (index + 1) * chunk] = True
+            rest = Comparator(frame[~inside], mapping=mapping, column_methods=column_methods)
+            for name, column in rest.compare(frame[inside]).columns.items():
+                if name in columns and column.result.statistic is not None:
+                    statistics.setdefault(name, []).append(column.result.statistic)
+        learned = {
+            name: spread_threshold(values, self.alpha) for name, values in statistics.items()
+        }
+        return {name: value for name, value in learned.items() if value is not None}
+
+    def evaluate(
+        self,
+        window: pd.DataFrame,
+        version: str,
+        *,
+        window_start: float | None = None,
+        window_end: float | None = None,
+    ) -> WindowResult:
+        """Score one window of logged rows of one version."""
+        started = time.perf_counter()
+        rows = len(window)
+        stats = prediction_statistics(window, self.task)
+        labelled = int(window[LABEL].notna().sum()) if LABEL in window.columns else 0
+        report = None
+        if rows >= self.policy.min_rows:
+            report = self.comparator.compare(window)
+        return WindowResult(
+            model=self.model,
+            version=version,
+            run_at=time.time(),
+            window_start=window_start,
+            window_end=window_end,
+            rows=rows,
+            min_rows=self.policy.min_rows,
+            labelled_rows=labelled,
+            prediction=stats,
+            report=report,
+            compute_seconds=time.perf_counter() - started,
+        )
+
+
+def prediction_statistics(window: pd.DataFrame, task: str) -> dict[str, Any]:
+    """Count, mean, min, max and quantiles of the predictions (class shares for classifiers)."""
+    if PREDICTION not in window.columns or window.empty:
+        return {"count": 0}
+    predictions = window[PREDICTION].dropna()
+    if task == "classification":
+        shares = predictions.astype(str).value_counts(normalize=True)
+        return {"count": int(predictions.size), "class_shares": shares.to_dict()}
+    values = pd.to_numeric(predictions, errors="coerce").dropna().to_numpy(np.float64)
+    if values.size == 0:
+        return {"count": 0}
+    p05, p50, p95 = np.quantile(values, [0.05, 0.5, 0.95])
+    return {
+        "count": int(values.size),
+        "mean": float(values.mean()),
+        "min": float(values.min()),
+        "max": float(values.max()),
+        "p05": float(p05),
+        "p50": float(p50),
+        "p95": float(p95),
+    }
