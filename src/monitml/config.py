@@ -25,6 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from monitml.alerts.settings import AlertsSettings
 from monitml.errors import ConfigError
 from monitml.serving.routing import check_routing
 
@@ -156,7 +157,7 @@ class Settings(BaseSettings):
     server: ServerConfig = ServerConfig()
     # Filled in by the monitor and alerting issues; accepted as they come for now.
     monitor: dict[str, Any] = Field(default_factory=dict)
-    alerts: dict[str, Any] = Field(default_factory=dict)
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings)
     # Where relative paths were resolved from (the config file's folder).
     base_dir: Path = Field(default=Path(), exclude=True)
 
