@@ -15,7 +15,8 @@ MONITML = [sys.executable, "-m", "monitml.cli"]
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*MONITML, *map(str, args)], capture_output=True, text=True, timeout=120, check=False)
+    command = [*MONITML, *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ from monitml.analysis.tables import read_table
 
 __all__ = [
     "DEFAULT_SHARE_THRESHOLD",
-    "Comparator",
     "FORMAT",
     "ColumnDrift",
+    "Comparator",
     "DriftReport",
     "compare",
     "read_table",
