@@ -6,7 +6,7 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -32,22 +32,9 @@ def register(app: typer.Typer) -> None:
 
 def load_alerts_settings(config: Path) -> AlertsSettings:
     """The ``alerts`` section of ``config`` (MONITML_ env vars applied); ConfigError if bad."""
-    from pydantic import ValidationError  # noqa: PLC0415  # keep `--help` fast
+    from monitml.config import load_settings  # noqa: PLC0415  # keep `--help` fast
 
-    from monitml.alerts import AlertsSettings  # noqa: PLC0415
-    from monitml.config import load_settings  # noqa: PLC0415
-    from monitml.errors import ConfigError  # noqa: PLC0415
-
-    section: Any = load_settings(config).alerts
-    if isinstance(section, AlertsSettings):
-        return section
-    try:  # until the config's ``alerts`` field is typed as AlertsSettings
-        return AlertsSettings.model_validate(section)
-    except ValidationError as error:
-        first = error.errors()[0]
-        key = ".".join(["alerts", *(str(part) for part in first["loc"])])
-        message = first["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"Invalid config in {config}: {key}: {message}") from error
+    return load_settings(config).alerts
 
 
 @alerts_app.command("test")
