@@ -25,6 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from monitml.alerts.durations import Duration
 from monitml.alerts.settings import AlertsSettings
 from monitml.errors import ConfigError
 from monitml.serving.routing import check_routing
@@ -33,10 +34,12 @@ __all__ = [
     "AuthConfig",
     "FeaturesConfig",
     "ModelConfig",
+    "MonitorConfig",
     "ServerConfig",
     "Settings",
     "StoreConfig",
     "VersionConfig",
+    "WindowConfig",
     "load_settings",
 ]
 
@@ -141,6 +144,38 @@ class ServerConfig(_Section):
     model_threads: int | None = Field(default=1, ge=1)
 
 
+class WindowConfig(_Section):
+    """The monitor's sliding window: the last ``rows`` rows, or the last ``period``."""
+
+    rows: int | None = Field(default=None, ge=1)
+    period: Duration | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        if (self.rows is None) == (self.period is None):
+            raise ValueError("give exactly one of 'rows' and 'period'")
+        if self.period is not None and self.period <= 0:
+            raise ValueError(".period: must be positive")
+        return self
+
+
+class MonitorConfig(_Section):
+    """How ``monitml monitor`` (or the monitor inside ``monitml serve``) runs."""
+
+    interval: Duration = 30.0
+    window: WindowConfig = WindowConfig(rows=1_000)
+    min_rows: int = Field(default=100, ge=1)
+    # Expected undrifted windows between two false alarms; sets the per-window test level.
+    false_alarm_windows: float = Field(default=10_000.0, gt=1)
+    method: str = "auto"
+    share_threshold: float = Field(default=0.5, gt=0, le=1)
+    host: str = "127.0.0.1"
+    port: int = Field(default=9108, ge=0, le=65535)
+    embedded: bool = False
+    # The gateway whose /metrics give error_rate, latency_p95 and requests_per_second.
+    gateway_url: str | None = None
+
+
 class Settings(BaseSettings):
     """The whole configuration; build it with :func:`load_settings`."""
 
@@ -155,8 +190,7 @@ class Settings(BaseSettings):
     models: dict[str, ModelConfig] = Field(default_factory=dict)
     auth: AuthConfig = AuthConfig()
     server: ServerConfig = ServerConfig()
-    # Filled in by the monitor and alerting issues; accepted as they come for now.
-    monitor: dict[str, Any] = Field(default_factory=dict)
+    monitor: MonitorConfig = MonitorConfig()
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
     # Where relative paths were resolved from (the config file's folder).
     base_dir: Path = Field(default=Path(), exclude=True)
