@@ -10,33 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from monitml.alerts.durations import parse_duration
 from monitml.errors import DataError
 
-__all__ = ["ChunkSpec", "parse_chunk", "parse_duration", "split_chunks"]
+__all__ = ["ChunkSpec", "parse_chunk", "split_chunks"]
 
-_UNITS = {"s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
 _ROWS = re.compile(r"^\s*(\d+)\s*rows?\s*$")
-
-
-def parse_duration(text: str | float | int) -> float:
-    """``"30s"``, ``"5m"``, ``"1h"``, ``"1d"`` (or plain seconds) → seconds.
-
-    >>> parse_duration("5m"), parse_duration("1d"), parse_duration(2)
-    (300.0, 86400.0, 2.0)
-    """
-    if isinstance(text, int | float):
-        seconds = float(text)
-    else:
-        match = _DURATION.match(text)
-        if match is None:
-            raise DataError(
-                f"invalid duration '{text}': use a number and s, m, h, d or w (e.g. 30s, 5m, 1d)"
-            )
-        seconds = float(match.group(1)) * _UNITS[match.group(2)]
-    if not (math.isfinite(seconds) and seconds > 0):
-        raise DataError(f"invalid duration '{text}': it must be positive")
-    return seconds
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ class MonitorRunner:
         monitors: Mapping[str, ModelMonitor],
         *,
         versions: Mapping[str, Sequence[str]],
+        shadow_versions: Mapping[str, Sequence[str]] | None = None,
         gauges: MonitorGauges | None = None,
         sink: MetricsSink | None = None,
         operational: OperationalSampler | None = None,
@@ -44,6 +45,7 @@ class MonitorRunner:
         self.store = store
         self.monitors = dict(monitors)
         self.versions = {model: list(names) for model, names in versions.items()}
+        self.shadow_versions = {m: set(names) for m, names in (shadow_versions or {}).items()}
         self.gauges = gauges
         self.sink = sink
         self.operational = operational
@@ -70,12 +72,18 @@ class MonitorRunner:
         self, model: str, version: str, monitor: ModelMonitor, now: float
     ) -> WindowResult:
         policy = monitor.policy
+        # A shadow version's predictions are logged with the shadow flag: watch those.
+        shadow = version in self.shadow_versions.get(model, set())
         if policy.window_seconds is not None:
             start: float | None = now - policy.window_seconds
-            window = self.store.read_window(model, version, start=start, end=now)
+            window = self.store.read_window(
+                model, version, start=start, end=now, include_shadow=shadow
+            )
         else:
             start = None
-            window = self.store.read_window(model, version, last_n=policy.window_rows)
+            window = self.store.read_window(
+                model, version, last_n=policy.window_rows, include_shadow=shadow
+            )
         if start is None and len(window):
             start = float(window["timestamp"].iloc[0])
         result = monitor.evaluate(window, version, window_start=start, window_end=now)

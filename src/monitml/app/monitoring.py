@@ -1,0 +1,189 @@
+"""Composition root of the monitor: settings → store, model monitors, gauges, alerts."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pandas as pd
+from prometheus_client import CollectorRegistry
+
+from monitml.alerts import AlertEngine, Dispatcher, build_channels
+from monitml.app.gateway import open_store
+from monitml.app.models import build_served_model, read_reference
+from monitml.config import ModelConfig, Settings
+from monitml.errors import ConfigError, ModelError
+from monitml.monitor.gauges import MonitorGauges
+from monitml.monitor.model_monitor import PREDICTION, ModelMonitor
+from monitml.monitor.operational import OperationalSampler
+from monitml.monitor.policy import MonitorPolicy
+from monitml.monitor.runner import MonitorRunner
+from monitml.store import PredictionStore
+
+__all__ = [
+    "MonitorApp",
+    "build_model_monitor",
+    "build_monitor",
+    "policy_from",
+    "reference_for",
+    "save_reference",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def policy_from(settings: Settings) -> MonitorPolicy:
+    config = settings.monitor
+    try:
+        return MonitorPolicy(
+            window_rows=config.window.rows,
+            window_seconds=config.window.period,
+            min_rows=config.min_rows,
+            false_alarm_windows=config.false_alarm_windows,
+            method=config.method,
+            share_threshold=config.share_threshold,
+        )
+    except ValueError as error:
+        raise ConfigError(f"monitor: {error}") from error
+
+
+def reference_for(name: str, config: ModelConfig, store: PredictionStore) -> pd.DataFrame:
+    """The model's reference: the one set with ``monitml reference set``, else the config's."""
+    stored = store.load_reference(name)
+    if stored is not None:
+        return stored
+    if config.reference is None:
+        raise ConfigError(
+            f"models.{name}.reference: no reference data; set a path in the config "
+            f"or run `monitml reference set {name} FILE`"
+        )
+    return read_reference(config.reference, f"models.{name}.reference")
+
+
+def build_model_monitor(
+    name: str, config: ModelConfig, store: PredictionStore, policy: MonitorPolicy
+) -> ModelMonitor:
+    """A monitor for one model; reference predictions are added by the model when absent."""
+    served = build_served_model(name, config)
+    reference = reference_for(name, config, store)
+    numerical = [f.name for f in served.features.features if f.kind == "numerical"]
+    categorical = [f.name for f in served.features.features if f.kind == "categorical"]
+    if PREDICTION not in reference.columns:
+        # So prediction drift works from day one: the champion predicts the reference.
+        champion = max(served.routing.weights, key=lambda v: served.routing.weights[v])
+        rows = _records(reference[list(served.features.names)])
+        try:
+            reference = reference.assign(
+                **{PREDICTION: served.versions[champion].predict(rows).values}
+            )
+        except ModelError as error:
+            raise ConfigError(f"models.{name}: cannot predict the reference: {error}") from error
+    return ModelMonitor(
+        name,
+        reference,
+        features=list(served.features.names),
+        numerical=numerical,
+        categorical=categorical,
+        target=config.target,
+        task=config.task,
+        policy=policy,
+    )
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    cleaned = frame.astype(object).where(frame.notna(), None)
+    return [
+        {str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+        for row in cleaned.to_dict(orient="records")
+    ]
+
+
+@dataclass
+class MonitorApp:
+    """Everything ``monitml monitor`` runs: the runner, its registry and the alert dispatcher."""
+
+    runner: MonitorRunner
+    registry: CollectorRegistry
+    dispatcher: Dispatcher | None
+    engine: AlertEngine | None
+    store: PredictionStore
+
+    def close(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.close()
+        self.store.dispose()
+
+
+def build_monitor(
+    settings: Settings,
+    *,
+    registry: CollectorRegistry | None = None,
+    store: PredictionStore | None = None,
+    read_gateway_metrics: Callable[[], str] | None = None,
+    environ: dict[str, str] | None = None,
+) -> MonitorApp:
+    """Build the monitor for every configured model (a ConfigError names a bad key)."""
+    if not settings.models:
+        raise ConfigError("models: no model is configured")
+    registry = registry if registry is not None else CollectorRegistry()
+    store = store if store is not None else open_store(settings)
+    policy = policy_from(settings)
+    monitors = {
+        name: build_model_monitor(name, config, store, policy)
+        for name, config in settings.models.items()
+    }
+    engine: AlertEngine | None = None
+    dispatcher: Dispatcher | None = None
+    if settings.alerts.rules:
+        engine = AlertEngine.from_settings(settings.alerts, on_event=store.save_alert_event)
+        channels = build_channels(settings.alerts.channels, environ or dict(os.environ))
+        dispatcher = Dispatcher(channels, registry=registry).start()
+
+    def sink(samples: list[tuple[str, dict[str, str], float]], now: float) -> None:
+        if engine is not None and dispatcher is not None:
+            dispatcher.submit(engine.evaluate(samples, now))
+
+    if read_gateway_metrics is None and settings.monitor.gateway_url:
+        read_gateway_metrics = _metrics_reader(settings.monitor.gateway_url)
+    runner = MonitorRunner(
+        store,
+        monitors,
+        versions={name: list(config.versions) for name, config in settings.models.items()},
+        shadow_versions={name: list(config.shadow) for name, config in settings.models.items()},
+        gauges=MonitorGauges(registry),
+        sink=sink,
+        operational=OperationalSampler(read_gateway_metrics) if read_gateway_metrics else None,
+    )
+    return MonitorApp(runner, registry, dispatcher, engine, store)
+
+
+def _metrics_reader(base_url: str) -> Callable[[], str]:
+    url = base_url.rstrip("/") + "/metrics"
+
+    def read() -> str:
+        try:
+            return httpx.get(url, timeout=5.0).text
+        except httpx.HTTPError as error:
+            logger.warning("cannot read the gateway's metrics at %s: %s", url, error)
+            return ""
+
+    return read
+
+
+def save_reference(settings: Settings, model: str, path: Path) -> int:
+    """``monitml reference set``: store a file as the model's reference; return its rows."""
+    if model not in settings.models:
+        known = ", ".join(settings.models)
+        raise ConfigError(f"models.{model}: no such model; configured: {known}")
+    frame = read_reference(path, f"reference file {path}")
+    store = open_store(settings)
+    try:
+        store.save_reference(model, frame)
+    finally:
+        store.dispose()
+    return len(frame)

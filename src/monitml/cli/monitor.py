@@ -1,0 +1,174 @@
+"""``monitml monitor``, ``monitml check`` and ``monitml reference set``."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from monitml.cli.common import fail, user_errors
+
+__all__ = ["register"]
+
+ALERT_EXIT = 1
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The YAML config.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("monitor")(monitor)
+    app.command("check")(check)
+    reference = typer.Typer(help="Reference data of a model.", no_args_is_help=True)
+    reference.command("set")(reference_set)
+    app.add_typer(reference, name="reference")
+
+
+def monitor(
+    config: ConfigOption = Path("monitml.yaml"),
+    once: Annotated[bool, typer.Option("--once", help="Run one pass, print it, exit.")] = False,
+    port: Annotated[int | None, typer.Option(help="Port of /metrics [monitor.port].")] = None,
+) -> None:
+    """Every monitor.interval: drift, quality, prediction statistics and performance per
+    model version over its window; gauges on /metrics, results stored, alert rules evaluated."""
+    from prometheus_client import start_http_server  # noqa: PLC0415
+
+    from monitml.app.monitoring import build_monitor  # noqa: PLC0415
+    from monitml.config import load_settings  # noqa: PLC0415
+
+    with user_errors():
+        settings = load_settings(config)
+        built = build_monitor(settings)
+    try:
+        if once:
+            with user_errors():
+                results = built.runner.run_once()
+            for result in results:
+                _print_result(result)
+            return
+        bind_port = settings.monitor.port if port is None else port
+        start_http_server(bind_port, addr=settings.monitor.host, registry=built.registry)
+        typer.echo(
+            f"monitor: {len(built.runner.monitors)} model(s), every "
+            f"{settings.monitor.interval:g}s, metrics on "
+            f"http://{settings.monitor.host}:{bind_port}/metrics"
+        )
+        stop = threading.Event()
+        for received in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(received, lambda *_: stop.set())
+        built.runner.run_forever(settings.monitor.interval, stop)
+    finally:
+        built.close()
+
+
+def _print_result(result: Any) -> None:
+    stats = result.prediction
+    mean = f"{stats['mean']:.4g}" if "mean" in stats else "—"
+    if result.report is None:
+        drift = f"insufficient data ({result.rows} < {result.min_rows} rows)"
+    else:
+        report = result.report
+        drift = f"{report.drifted_columns}/{report.total_columns} features drifted" + (
+            " — DATASET DRIFT" if report.dataset_drift else ""
+        )
+    typer.echo(
+        f"{result.model}/{result.version}: {result.rows} rows, prediction mean {mean}, {drift}"
+    )
+
+
+def _parse_time(text: str, option: str) -> float:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"{option}: expected an ISO date or time like 2026-11-01T12:00, got '{text}'")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def check(
+    model: Annotated[str, typer.Option("--model", "-m", help="The model to check.")],
+    start: Annotated[str, typer.Option("--from", help="Start (ISO date/time, UTC).")],
+    end: Annotated[str, typer.Option("--to", help="End, exclusive (ISO date/time, UTC).")],
+    config: ConfigOption = Path("monitml.yaml"),
+    chunk: Annotated[str, typer.Option(help="1d, 1h, 15m or 10000rows.")] = "1d",
+    version: Annotated[str | None, typer.Option(help="Only this version.")] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the chunks here.")] = None,
+    fail_on_alert: Annotated[
+        bool, typer.Option("--fail-on-alert", help="Exit 1 when any chunk raises an alert.")
+    ] = False,
+) -> None:
+    """Batch monitoring: the monitor's signals per chunk of the stored logs, labels joined.
+
+    A chunk raises an alert when a configured rule's condition holds on it, or when its
+    dataset drifted. Exit status: 0; 1 with --fail-on-alert on any alert; 2 on a user error.
+    """
+    from monitml.alerts import AlertEngine  # noqa: PLC0415
+    from monitml.app.gateway import open_store  # noqa: PLC0415
+    from monitml.app.monitoring import build_model_monitor, policy_from  # noqa: PLC0415
+    from monitml.config import load_settings  # noqa: PLC0415
+    from monitml.monitor.batch import run_check  # noqa: PLC0415
+    from monitml.monitor.chunks import parse_chunk  # noqa: PLC0415
+    from monitml.report import to_json  # noqa: PLC0415
+
+    begin, finish = _parse_time(start, "--from"), _parse_time(end, "--to")
+    if finish <= begin:
+        fail("--to must be after --from")
+    with user_errors():
+        spec = parse_chunk(chunk)
+        settings = load_settings(config)
+        if model not in settings.models:
+            fail(f"--model: unknown model '{model}'; configured: {', '.join(settings.models)}")
+        store = open_store(settings)
+        try:
+            monitor_ = build_model_monitor(
+                model, settings.models[model], store, policy_from(settings)
+            )
+            rules = [r for r in settings.alerts.rules if r.model in (None, model)]
+            engine = AlertEngine(rules) if rules else None
+            result = run_check(
+                store,
+                monitor_,
+                start=begin,
+                end=finish,
+                chunk=spec,
+                version=version,
+                judge=engine.holds if engine is not None else None,
+            )
+        finally:
+            store.dispose()
+    payload = result.to_dict()
+    if json_path is not None:
+        try:
+            json_path.write_text(to_json(payload), encoding="utf-8")
+        except OSError as error:
+            fail(f"cannot write {json_path}: {error.strerror or error}")
+    for index, window in enumerate(result.results):
+        alerts = [a.rule for a in result.alerts if a.chunk == index]
+        label = datetime.fromtimestamp(window.window_start or 0, UTC).strftime("%Y-%m-%d %H:%M")
+        suffix = f"  ALERT: {', '.join(alerts)}" if alerts else ""
+        typer.echo(f"{label}  ", nl=False)
+        _print_result(window)
+        if suffix:
+            typer.echo(suffix)
+    typer.echo(f"{len(result.results)} chunk(s), {len(result.alerts)} alert(s)")
+    if fail_on_alert and result.alerts:
+        raise typer.Exit(ALERT_EXIT)
+
+
+def reference_set(
+    model: Annotated[str, typer.Argument(help="The model.")],
+    file: Annotated[Path, typer.Argument(help="Reference data (.parquet or .csv).")],
+    config: ConfigOption = Path("monitml.yaml"),
+) -> None:
+    """Store FILE as MODEL's reference data (used instead of the config's path)."""
+    from monitml.app.monitoring import save_reference  # noqa: PLC0415
+    from monitml.config import load_settings  # noqa: PLC0415
+
+    with user_errors():
+        if not file.exists():
+            fail(f"file not found: {file}")
+        rows = save_reference(load_settings(config), model, file)
+    typer.echo(f"reference of {model}: {rows} rows stored")
