@@ -25,6 +25,7 @@ __all__ = [
     "AMES_CATEGORICAL",
     "AMES_NUMERICAL",
     "AMES_TARGET",
+    "CENTRAL_AIR_FEATURES",
     "ConstantModel",
     "load_ames",
     "train_central_air_classifier",
