@@ -25,7 +25,6 @@ from monitml.app.demo_models import (
     ConstantModel,
     load_ames,
     train_central_air_classifier,
-    train_house_price_model,
     write_demo,
 )
 from monitml.serving import (

@@ -9,6 +9,7 @@ import pytest
 
 from monitml.serving import Router, Routing, ServedModel
 from monitml.serving.loaders import Predictor, make_predictor
+
 from .conftest import AIR, HOUSE, GatewayFactory, Raising, metric_sum, serve
 
 PREDICT = f"/models/{HOUSE}/predict"
