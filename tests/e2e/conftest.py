@@ -98,6 +98,45 @@ def servers() -> Iterator[list[Server]]:
         server.stop()
 
 
+@pytest.fixture
+def pick_port() -> Callable[[], int]:
+    """``pick_port()`` → a free loopback port (``from .conftest`` does not work: no packages)."""
+    return free_port
+
+
+StartProcess = Callable[..., Server]
+
+
+@pytest.fixture
+def start_process(servers: list[Server], tmp_path: Path) -> StartProcess:
+    """``start_process(name, command, ready_url, env=None, timeout=60)`` → a running Server.
+
+    Its output goes to ``tmp_path / f"{name}.log"``; it is ready when ``ready_url`` answers 200,
+    and stopped at the end of the test.
+    """
+
+    def start(
+        name: str,
+        command: list[str],
+        ready_url: str,
+        *,
+        env: dict[str, str] | None = None,
+        timeout: float = 60.0,
+    ) -> Server:
+        log = tmp_path / f"{name.replace(' ', '-')}.log"
+        server = Server(name, command, log, dict(os.environ) if env is None else env)
+        servers.append(server)
+        wait_until(
+            lambda: httpx.get(ready_url, timeout=1).status_code == 200,
+            timeout=timeout,
+            what=name,
+            process=server,
+        )
+        return server
+
+    return start
+
+
 @pytest.fixture(scope="session")
 def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Ames demo: models, reference, held-out traffic and ``monitml.yaml`` (no alerts)."""
@@ -128,25 +167,18 @@ StartGateway = Callable[[Path], str]
 
 
 @pytest.fixture
-def start_gateway(servers: list[Server], tmp_path: Path) -> StartGateway:
+def start_gateway(start_process: StartProcess) -> StartGateway:
     """``start_gateway(config)`` → base URL of a running ``monitml serve``."""
 
     def start(config: Path) -> str:
         port = free_port()
-        env = {**os.environ, "MONITML_ADMIN_TOKEN": ADMIN_TOKEN}
+        url = f"http://127.0.0.1:{port}"
         command = [
             sys.executable, "-m", "monitml.cli", "serve",
             "--config", str(config), "--host", "127.0.0.1", "--port", str(port),
         ]  # fmt: skip
-        server = Server("monitml serve", command, tmp_path / "gateway.log", env)
-        servers.append(server)
-        url = f"http://127.0.0.1:{port}"
-        wait_until(
-            lambda: httpx.get(f"{url}/health/ready", timeout=1).status_code == 200,
-            timeout=60,
-            what="the gateway",
-            process=server,
-        )
+        env = {**os.environ, "MONITML_ADMIN_TOKEN": ADMIN_TOKEN}
+        start_process("gateway", command, f"{url}/health/ready", env=env)
         return url
 
     return start
@@ -156,7 +188,7 @@ StartAlertmanager = Callable[[str], str]
 
 
 @pytest.fixture
-def start_alertmanager(servers: list[Server], tmp_path: Path) -> StartAlertmanager:
+def start_alertmanager(start_process: StartProcess, tmp_path: Path) -> StartAlertmanager:
     """``start_alertmanager(config_text)`` → its URL; clustering off, data in a temp folder."""
 
     def start(config_text: str) -> str:
@@ -164,6 +196,7 @@ def start_alertmanager(servers: list[Server], tmp_path: Path) -> StartAlertmanag
         folder.mkdir()
         (folder / "alertmanager.yml").write_text(config_text)
         port = free_port()
+        url = f"http://127.0.0.1:{port}"
         command = [
             binary(ALERTMANAGER_BINARY, "alertmanager"),
             f"--config.file={folder / 'alertmanager.yml'}",
@@ -171,15 +204,7 @@ def start_alertmanager(servers: list[Server], tmp_path: Path) -> StartAlertmanag
             f"--web.listen-address=127.0.0.1:{port}",
             "--cluster.listen-address=",
         ]
-        server = Server("alertmanager", command, tmp_path / "alertmanager.log", dict(os.environ))
-        servers.append(server)
-        url = f"http://127.0.0.1:{port}"
-        wait_until(
-            lambda: httpx.get(f"{url}/-/ready", timeout=1).status_code == 200,
-            timeout=30,
-            what="Alertmanager",
-            process=server,
-        )
+        start_process("alertmanager", command, f"{url}/-/ready", timeout=30)
         return url
 
     return start
@@ -189,7 +214,7 @@ StartPrometheus = Callable[[str, str, str], str]
 
 
 @pytest.fixture
-def start_prometheus(servers: list[Server], tmp_path: Path) -> StartPrometheus:
+def start_prometheus(start_process: StartProcess, tmp_path: Path) -> StartPrometheus:
     """``start_prometheus(rules_text, gateway_url, alertmanager_url)`` → its URL.
 
     Scrapes the gateway's ``/metrics`` and evaluates the rules every second.
@@ -217,21 +242,14 @@ def start_prometheus(servers: list[Server], tmp_path: Path) -> StartPrometheus:
         }
         (folder / "prometheus.yml").write_text(yaml.safe_dump(config))
         port = free_port()
+        url = f"http://127.0.0.1:{port}"
         command = [
             binary("prometheus"),
             f"--config.file={folder / 'prometheus.yml'}",
             f"--storage.tsdb.path={folder / 'data'}",
             f"--web.listen-address=127.0.0.1:{port}",
         ]
-        server = Server("prometheus", command, tmp_path / "prometheus.log", dict(os.environ))
-        servers.append(server)
-        url = f"http://127.0.0.1:{port}"
-        wait_until(
-            lambda: httpx.get(f"{url}/-/ready", timeout=1).status_code == 200,
-            timeout=30,
-            what="Prometheus",
-            process=server,
-        )
+        start_process("prometheus", command, f"{url}/-/ready", timeout=30)
         return url
 
     return start
