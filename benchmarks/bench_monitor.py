@@ -39,7 +39,11 @@ def main() -> None:
     features = [c for c in reference.columns if c.startswith(("num", "cat"))]
     started = time.perf_counter()
     monitor = ModelMonitor(
-        "bench", reference, features=features, target="label", policy=MonitorPolicy(window_rows=WINDOW)
+        "bench",
+        reference,
+        features=features,
+        target="label",
+        policy=MonitorPolicy(window_rows=WINDOW),
     )
     fit_seconds = time.perf_counter() - started
     window = frame(rng, WINDOW)
