@@ -75,7 +75,9 @@ def test_categorical_columns_with_150_zipf_categories_are_rarely_flagged(size: i
 
 
 @pytest.mark.parametrize(
-    ("size", "shift"), [(5_000, 0.3), (20_000, 0.3), (300, 1.0)], ids=["0.3σ-5k", "0.3σ-20k", "1σ-300"]
+    ("size", "shift"),
+    [(5_000, 0.3), (20_000, 0.3), (300, 1.0)],
+    ids=["0.3σ-5k", "0.3σ-20k", "1σ-300"],
 )
 def test_a_mean_shift_is_flagged(size: int, shift: float) -> None:
     rng = np.random.default_rng(3)
@@ -131,7 +133,8 @@ def test_the_result_names_the_test_and_carries_the_effect_size() -> None:
         .score(NumericSample.from_values(rng.normal(0.5, 1, 5_000)), feature="x")
     )
     assert result.method == "ks"
-    assert result.p_value is not None and result.p_value < 0.01
+    assert result.p_value is not None
+    assert result.p_value < 0.01
     assert result.effect_size == pytest.approx(0.5, abs=0.05)
     assert result.effect_threshold == 0.1
     assert result.drift_detected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from monitml.stats import ecdf
 from monitml.stats.ecdf import histogram_shares, merge_ecdfs, quantile_bin_counts
 
 
@@ -87,3 +88,22 @@ def test_histogram_of_two_constant_samples_still_has_a_valid_range() -> None:
     assert edges[-1] == 5.0
     assert ref_share.sum() == pytest.approx(1.0)
     assert cur_share.sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("data", ["continuous", "ties"])
+def test_the_large_sample_merge_gives_the_same_ecdfs_as_the_sort(data: str) -> None:
+    rng = np.random.default_rng(42)
+    size = ecdf.MERGE_BY_SEARCH_FROM  # both sides together are past the switch
+    if data == "continuous":
+        reference, current = rng.normal(0, 1, size), rng.normal(0.1, 1.2, size // 2)
+    else:
+        reference, current = rng.poisson(4, size) * 1.0, rng.poisson(4.3, size // 2) * 1.0
+    reference, current = np.sort(reference), np.sort(current)
+    large = ecdf.merge_ecdfs(reference, current)
+    pooled = np.concatenate([reference, current])
+    values = np.unique(pooled)
+    expected_ref = np.searchsorted(reference, values, side="right") / reference.size
+    expected_cur = np.searchsorted(current, values, side="right") / current.size
+    np.testing.assert_array_equal(large.values, values)
+    np.testing.assert_allclose(large.reference_cdf, expected_ref)
+    np.testing.assert_allclose(large.current_cdf, expected_cur)

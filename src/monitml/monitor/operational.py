@@ -39,7 +39,8 @@ def _parse(text: str, at: float) -> _Snapshot:
             key = (labels.get("model", ""), labels.get("version", ""))
             if sample.name == "monitml_requests_total":
                 requests[key] += sample.value
-                if labels.get("status", "").startswith("5"):
+                # The gateway labels each request ok, error (the model failed) or invalid.
+                if labels.get("status") == "error":
                     errors[key] += sample.value
             elif sample.name == "monitml_request_duration_seconds_bucket":
                 buckets[key][float(labels["le"])] += sample.value

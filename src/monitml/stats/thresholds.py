@@ -14,7 +14,8 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import ndtri
+
+from monitml.stats.distributions import normal_isf
 
 __all__ = ["MIN_REFERENCE_CHUNKS", "spread_threshold"]
 
@@ -41,6 +42,6 @@ def spread_threshold(chunk_statistics: ArrayLike, alpha: float) -> float | None:
     if values.size < MIN_REFERENCE_CHUNKS:
         return None
     logs = np.log(values)
-    z = float(ndtri(1.0 - alpha))
+    z = normal_isf(alpha)
     spread = float(logs.std(ddof=1))
     return math.exp(float(logs.mean()) + z * (spread if math.isfinite(spread) else 0.0))

@@ -7,8 +7,8 @@ import warnings
 from typing import ClassVar
 
 import numpy as np
-from scipy.special import kolmogorov
 
+from monitml.stats.distributions import kolmogorov_sf
 from monitml.stats.ecdf import MergedECDF, merge_ecdfs
 from monitml.stats.registry import DriftMethod, register
 from monitml.stats.result import ColumnKind
@@ -51,7 +51,7 @@ def ks_pvalue(statistic: float, reference: np.ndarray, current: np.ndarray) -> f
     effective = n * m / (n + m)
     if effective < LIMIT_FROM_EFFECTIVE_SIZE:
         return _scipy_ks_pvalue(reference, current)
-    return float(np.clip(kolmogorov(math.sqrt(effective) * statistic), 0.0, 1.0))
+    return kolmogorov_sf(math.sqrt(effective) * statistic)
 
 
 def _scipy_ks_pvalue(reference: np.ndarray, current: np.ndarray) -> float:

@@ -7,9 +7,9 @@ from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import chdtrc, ndtr
 
 from monitml.errors import DataError
+from monitml.stats.distributions import chi2_sf, normal_sf
 from monitml.stats.registry import DriftMethod, register
 from monitml.stats.result import ColumnKind
 from monitml.stats.samples import CategoricalSample, align_counts
@@ -55,7 +55,7 @@ def chi_square_homogeneity(
         return 0.0, 1.0
     expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0) / table.sum()
     statistic = float(((table - expected) ** 2 / expected).sum())
-    return statistic, float(chdtrc(table.shape[1] - 1, statistic))
+    return statistic, chi2_sf(statistic, table.shape[1] - 1)
 
 
 @register
@@ -111,7 +111,7 @@ class ZTest(DriftMethod):
         if variance == 0.0:
             return 0.0, 1.0
         z = (hits_ref / n - hits_cur / m) / math.sqrt(variance)
-        return float(z), float(2.0 * ndtr(-abs(z)))
+        return float(z), min(1.0, 2.0 * normal_sf(abs(z)))
 
 
 @register
