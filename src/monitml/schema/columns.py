@@ -103,12 +103,15 @@ def _infer_kind(series: pd.Series, max_categorical_integers: int) -> ColumnKind:
     if family != "numeric":
         return "categorical"
     values = series.dropna()
-    integral = pd.api.types.is_integer_dtype(series.dtype) or bool(
-        np.all(np.mod(values.to_numpy(dtype=np.float64), 1.0) == 0.0)
-    )
-    if integral and values.nunique() <= max_categorical_integers:
-        return "categorical"
-    return "numerical"
+    if not pd.api.types.is_integer_dtype(series.dtype):
+        # Floats are a category code only if every value is whole; a sample decides most
+        # columns before the whole column is scanned.
+        head = values.to_numpy(dtype=np.float64)
+        if not (np.all(np.mod(head[:1_000], 1.0) == 0.0) and np.all(np.mod(head, 1.0) == 0.0)):
+            return "numerical"
+    if values.head(10_000).nunique() > max_categorical_integers:
+        return "numerical"
+    return "categorical" if values.nunique() <= max_categorical_integers else "numerical"
 
 
 def _check_known(names: Iterable[str], columns: pd.Index, where: str) -> None:
