@@ -54,6 +54,8 @@ def merge_ecdfs(reference: FloatArray, current: FloatArray) -> MergedECDF:
     last_of_ties = np.empty(values.size, dtype=bool)
     np.not_equal(values[1:], values[:-1], out=last_of_ties[:-1])
     last_of_ties[-1] = True
+    if last_of_ties.all():  # continuous data: no copy of three long arrays
+        return MergedECDF(values, from_reference / n, from_current / m)
     return MergedECDF(
         values[last_of_ties],
         from_reference[last_of_ties] / n,
