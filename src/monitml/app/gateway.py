@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -92,11 +93,15 @@ def build_gateway_app(settings: Settings) -> FastAPI:
         raise ConfigError("models: no model is configured")
     limit_model_threads(settings.server.model_threads)
     served = [build_served_model(name, config) for name, config in settings.models.items()]
+    limit_model_threads(settings.server.model_threads)  # for the libraries the models loaded
     store = open_store(settings)
     spill_path, spill_lock = claim_spill_path(settings.server.spill_path)
     writer = LogWriter(store, max_queue=settings.server.log_queue, spill_path=spill_path)
+    metrics = GatewayMetrics()
+    stop_monitor = _embedded_monitor(settings, metrics, store)
 
     def release() -> None:
+        stop_monitor()
         store.dispose()
         spill_lock.close()
 
@@ -104,7 +109,7 @@ def build_gateway_app(settings: Settings) -> FastAPI:
         served,
         store=store,
         writer=writer,
-        metrics=GatewayMetrics(),
+        metrics=metrics,
         routing_state=RoutingStateFile(settings.server.routing_state),
         admin_token=os.environ.get(settings.auth.admin_token_env) or None,
         max_body_bytes=settings.server.max_body_bytes,
@@ -112,6 +117,25 @@ def build_gateway_app(settings: Settings) -> FastAPI:
         shutdown_timeout=settings.server.shutdown_timeout,
         on_shutdown=release,
     )
+
+
+def _embedded_monitor(
+    settings: Settings, metrics: GatewayMetrics, store: PredictionStore
+) -> Callable[[], None]:
+    """Start the monitor in this process when ``monitor.embedded``; return how to stop it.
+
+    Its gauges go on the gateway's registry, so one ``/metrics`` shows both.
+    """
+    if not settings.monitor.embedded:
+        return lambda: None
+    if metrics.folder is not None:
+        raise ConfigError(
+            "monitor.embedded: runs with one worker only; with --workers N run `monitml monitor` "
+            "beside the gateway, or each worker would alert on its own"
+        )
+    from monitml.app.monitoring import start_embedded_monitor  # noqa: PLC0415  # avoids a cycle
+
+    return start_embedded_monitor(settings, metrics.registry, store)
 
 
 def app_from_env() -> FastAPI:

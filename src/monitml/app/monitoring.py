@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ __all__ = [
     "policy_from",
     "reference_for",
     "save_reference",
+    "start_embedded_monitor",
 ]
 
 logger = logging.getLogger(__name__)
@@ -160,6 +162,36 @@ def build_monitor(
         operational=OperationalSampler(read_gateway_metrics) if read_gateway_metrics else None,
     )
     return MonitorApp(runner, registry, dispatcher, engine, store)
+
+
+def start_embedded_monitor(
+    settings: Settings, registry: CollectorRegistry, store: PredictionStore
+) -> Callable[[], None]:
+    """Run the monitor in a daemon thread of the gateway; return the function that stops it."""
+    from prometheus_client import generate_latest  # noqa: PLC0415
+
+    built = build_monitor(
+        settings,
+        registry=registry,
+        store=store,
+        read_gateway_metrics=lambda: generate_latest(registry).decode(),
+    )
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=built.runner.run_forever,
+        args=(settings.monitor.interval, stop),
+        name="monitml-monitor",
+        daemon=True,
+    )
+    thread.start()
+
+    def halt() -> None:
+        stop.set()
+        thread.join(timeout=30)
+        if built.dispatcher is not None:
+            built.dispatcher.close()
+
+    return halt
 
 
 def _metrics_reader(base_url: str) -> Callable[[], str]:
