@@ -13,8 +13,10 @@ PACKAGE_DATA = Path(__file__).resolve().parents[1] / "src" / "monitml" / "data"
 
 @pytest.fixture(scope="session")
 def flights_3m() -> pd.DataFrame:
-    """US flights Jan–Jun 2001 (3,000,000 rows), unpacked by `make test` from npm's vega-datasets."""
-    folder = os.environ.get("MONITML_TEST_DATASETS", str(Path(__file__).resolve().parents[1] / ".cache/datasets"))
+    """US flights Jan–Jun 2001 (3,000,000 rows), from npm's vega-datasets via `make test`."""
+    folder = os.environ.get(
+        "MONITML_TEST_DATASETS", str(Path(__file__).resolve().parents[1] / ".cache/datasets")
+    )
     path = Path(folder) / "flights-3m.parquet"
     if not path.exists():
         pytest.fail(f"{path} is missing: run `make test-data` (make test does it)")
