@@ -38,11 +38,14 @@ def parse_chunk(text: str) -> ChunkSpec:
             raise DataError(f"invalid chunk '{text}': a chunk needs at least one row")
         return ChunkSpec(rows=rows)
     try:
-        return ChunkSpec(seconds=parse_duration(text))
-    except DataError:
+        seconds = parse_duration(text)
+    except ValueError:
+        seconds = 0.0
+    if seconds <= 0:
         raise DataError(
             f"invalid chunk '{text}': use a period (1h, 1d) or a row count (10000rows)"
-        ) from None
+        )
+    return ChunkSpec(seconds=seconds)
 
 
 def split_chunks(
