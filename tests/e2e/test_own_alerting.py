@@ -19,19 +19,9 @@ import pytest
 import yaml
 
 from .conftest import Server, free_port, wait_until
+from .test_prometheus_alertmanager import RULE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(150)]
-
-RULE = {
-    "name": "LowAveragePrediction",
-    "model": "house-price",
-    "expr": "prediction_mean < 100000",
-    "for": "2s",
-    "severity": "warning",
-    "annotations": {
-        "summary": "Average predicted price of {{ $labels.version }} is below $100,000"
-    },
-}
 
 
 def _v2(alert: dict[str, Any]) -> bool:

@@ -215,17 +215,7 @@ def _compare_column(fitted: _FittedColumn, current: pd.DataFrame) -> _ColumnOutc
     result = fitted.method.score(cur_sample, feature=column.name)
     quality = _quality(ref_sample, cur_sample)
     return _ColumnOutcome(
-        ColumnDrift(
-            name=column.name,
-            kind=column.kind,
-            role=column.role,
-            result=result,
-            reference_count=ref_sample.size,
-            reference_missing=ref_sample.missing,
-            current_count=cur_sample.size,
-            current_missing=cur_sample.missing,
-            chart=chart_data(ref_sample, cur_sample),
-        ),
+        ColumnDrift.of(column, result, ref_sample, cur_sample, chart_data(ref_sample, cur_sample)),
         quality,
         _quality_issues(column.name, quality),
     )
@@ -245,7 +235,6 @@ def _schema_change(
             int(current_series.isna().sum()),
         )
     cur_size = current.size if current is not None else 0
-    cur_missing = current.missing if current is not None else 0
     result = DriftResult(
         feature=column.name,
         method="schema",
@@ -262,21 +251,10 @@ def _schema_change(
         "kind": column.kind,
         "type_mismatch": mismatch,
         "reference": {"count": reference.size, "missing": reference.missing},
-        "current": {"count": cur_size, "missing": cur_missing},
+        "current": {"count": cur_size, "missing": current.missing if current is not None else 0},
     }
     return _ColumnOutcome(
-        ColumnDrift(
-            name=column.name,
-            kind=column.kind,
-            role=column.role,
-            result=result,
-            reference_count=reference.size,
-            reference_missing=reference.missing,
-            current_count=cur_size,
-            current_missing=cur_missing,
-        ),
-        quality,
-        [f"'{column.name}': {reason}"],
+        ColumnDrift.of(column, result, reference, current), quality, [f"'{column.name}': {reason}"]
     )
 
 

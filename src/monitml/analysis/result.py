@@ -9,7 +9,9 @@ from typing import Any
 import pandas as pd
 
 from monitml.report import render_html, to_json
+from monitml.schema import ColumnSpec
 from monitml.stats.result import ColumnKind, DriftResult
+from monitml.stats.samples import Sample
 
 __all__ = ["FORMAT", "ColumnDrift", "DriftReport"]
 
@@ -29,6 +31,28 @@ class ColumnDrift:
     current_count: int
     current_missing: int
     chart: dict[str, Any] | None = None
+
+    @classmethod
+    def of(
+        cls,
+        spec: ColumnSpec,
+        result: DriftResult,
+        reference: Sample,
+        current: Sample | None,
+        chart: dict[str, Any] | None = None,
+    ) -> ColumnDrift:
+        """A column's verdict with the sizes of its two samples (none when current is absent)."""
+        return cls(
+            name=spec.name,
+            kind=spec.kind,
+            role=spec.role,
+            result=result,
+            reference_count=reference.size,
+            reference_missing=reference.missing,
+            current_count=current.size if current is not None else 0,
+            current_missing=current.missing if current is not None else 0,
+            chart=chart,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         result = self.result.to_dict()
