@@ -28,6 +28,9 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind [server.host].")] = None,
     port: Annotated[int | None, typer.Option(help="Port to bind [server.port].")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    access_log: Annotated[
+        bool, typer.Option(help="Log one line per request (uvicorn's access log).")
+    ] = True,
 ) -> None:
     """Serve the configured models: predict, log, feedback, routing, /metrics and /docs."""
     import uvicorn  # noqa: PLC0415 - keeps the other commands' start-up light
@@ -44,7 +47,7 @@ def serve(
     bind_host = host or settings.server.host
     bind_port = settings.server.port if port is None else port
     if app is not None:
-        uvicorn.run(app, host=bind_host, port=bind_port, log_level="info")
+        uvicorn.run(app, host=bind_host, port=bind_port, log_level="info", access_log=access_log)
         return
     folder = _multiprocess_dir()
     os.environ[CONFIG_ENV] = str(config.resolve())
@@ -56,6 +59,7 @@ def serve(
             port=bind_port,
             workers=workers,
             log_level="info",
+            access_log=access_log,
         )
     finally:
         if folder is not None:
