@@ -42,9 +42,7 @@ def parse_chunk(text: str) -> ChunkSpec:
     except ValueError:
         seconds = 0.0
     if seconds <= 0:
-        raise DataError(
-            f"invalid chunk '{text}': use a period (1h, 1d) or a row count (10000rows)"
-        )
+        raise DataError(f"invalid chunk '{text}': use a period (1h, 1d) or a row count (10000rows)")
     return ChunkSpec(seconds=seconds)
 
 
