@@ -6,6 +6,7 @@ categories; a small floor on each share keeps logarithms finite when a bin is em
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import ClassVar
 
 import numpy as np
@@ -46,8 +47,9 @@ class _BinnedDivergence(DriftMethod):
         _, ref, cur = align_counts(reference, current)
         return self._divergence(ref / ref.sum(), cur / cur.sum()), None
 
+    @abstractmethod
     def _divergence(self, reference: FloatArray, current: FloatArray) -> float:
-        raise NotImplementedError  # every registered subclass defines it
+        """The divergence of two share vectors over the same bins."""
 
 
 def _floored(shares: FloatArray) -> FloatArray:
