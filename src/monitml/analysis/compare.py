@@ -272,11 +272,18 @@ def _quality_issues(name: str, quality: Mapping[str, Any]) -> list[str]:
         issues.append(f"'{name}': constant column")
     share = quality.get("out_of_range_share") or 0.0
     if share > 0:
-        issues.append(f"'{name}': {share:.1%} of current values outside the reference range")
+        issues.append(f"'{name}': {_percent(share)} of current values outside the reference range")
     unseen = quality.get("unseen_share") or 0.0
     if unseen > 0:
-        issues.append(f"'{name}': {unseen:.1%} of current rows in categories unseen in reference")
+        issues.append(
+            f"'{name}': {_percent(unseen)} of current rows in categories unseen in reference"
+        )
     current = quality.get("current", {})
     if (current.get("missing_share") or 0.0) > 0:
-        issues.append(f"'{name}': {current['missing_share']:.1%} missing in current")
+        issues.append(f"'{name}': {_percent(current['missing_share'])} missing in current")
     return issues
+
+
+def _percent(share: float) -> str:
+    """``0.0003`` → ``0.03%``: a small share must not read as zero."""
+    return f"{100 * share:.2g}%"

@@ -146,25 +146,32 @@ def _fmt(value: Any, digits: int = 3) -> str:
 
 def _print_table(report: DriftReport) -> None:
     from rich.console import Console  # noqa: PLC0415
+    from rich.markup import escape  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
 
     frame = report.to_frame()
     table = Table(title="Drift by column", title_justify="left")
-    for header in ("column", "role", "kind", "method", "statistic", "p-value", "effect", "drift"):
-        justify = "right" if header in ("statistic", "p-value", "effect") else "left"
-        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    table.add_column("column", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("method", no_wrap=True)
+    for header in ("statistic", "p-value", "effect"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("drift")
     for row in frame.to_dict("records"):
+        name = escape(str(row["column"]))
+        if row["role"] != "feature":
+            name += f" [dim]({row['role']})[/]"
         verdict = "[bold red]DRIFT[/]" if row["drift_detected"] else "[green]ok[/]"
-        reason = f" ({row['reason']})" if row.get("reason") else ""
+        if row.get("reason"):
+            verdict += f" ({escape(str(row['reason']))})"
         table.add_row(
-            str(row["column"]),
-            str(row["role"]),
-            str(row["kind"]),
+            name,
+            "num" if row["kind"] == "numerical" else "cat",
             str(row["method"]),
             _fmt(row["statistic"]),
             _fmt(row["p_value"]),
             _fmt(row["effect_size"]),
-            verdict + reason,
+            verdict,
         )
     console = Console()
     console.print(table)
@@ -173,5 +180,8 @@ def _print_table(report: DriftReport) -> None:
         f"{verdict}: {report.drifted_columns} of {report.total_columns} features drifted "
         f"(share {report.drift_share:.3f}, threshold {report.share_threshold})"
     )
-    for issue in report.quality.get("issues", [])[:10]:
-        console.print(f"[yellow]quality[/]: {issue}", markup=True, highlight=False)
+    issues = report.quality.get("issues", [])
+    for issue in issues[:10]:
+        console.print(f"[yellow]quality[/]: {escape(issue)}", highlight=False)
+    if len(issues) > 10:
+        console.print(f"[yellow]quality[/]: … and {len(issues) - 10} more in the JSON/HTML report")
