@@ -73,7 +73,7 @@ def test_features_are_inferred_from_the_reference(demo_config: Path, tmp_path: P
         ),
         pytest.param(
             {"reference": "absent.parquet"},
-            "models.house-price.reference: cannot read",
+            "models.house-price.reference: file not found",
             id="missing-reference",
         ),
         pytest.param(

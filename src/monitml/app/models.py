@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from monitml.analysis import read_table
 from monitml.config import ModelConfig
 from monitml.errors import ConfigError, DataError, ModelError
 from monitml.schema import ColumnMapping, dtype_family, infer_schema
@@ -23,13 +24,11 @@ __all__ = ["build_served_model", "read_reference"]
 
 
 def read_reference(path: Path, key: str) -> pd.DataFrame:
-    """The reference data (Parquet or CSV) of a model."""
+    """The reference data (Parquet or CSV) of a model; a bad file names the config key."""
     try:
-        if path.suffix.lower() in (".csv", ".txt"):
-            return pd.read_csv(path)
-        return pd.read_parquet(path)
-    except (OSError, ValueError) as error:
-        raise ConfigError(f"{key}: cannot read {path}: {error}") from error
+        return read_table(path)
+    except DataError as error:
+        raise ConfigError(f"{key}: {error}") from error
 
 
 def _json_type(kind: FeatureKind, column: pd.Series | None) -> JsonType:
