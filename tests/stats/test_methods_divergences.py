@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import jensenshannon
 
+from monitml.stats.catalog import get_method
 from monitml.stats.ecdf import quantile_bin_counts
-from monitml.stats.registry import get_method
 from monitml.stats.result import DriftResult
 from monitml.stats.samples import CategoricalSample, NumericSample, Sample
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from monitml.stats.catalog import get_method
 from monitml.stats.ecdf import merge_ecdfs
 from monitml.stats.methods.ecdf_tests import cvm_asymptotic_pvalue, cvm_statistic
-from monitml.stats.registry import get_method
 from monitml.stats.result import DriftResult
 from monitml.stats.samples import NumericSample
 

@@ -9,8 +9,8 @@ import pytest
 from scipy import stats
 
 from monitml.errors import DataError
+from monitml.stats.catalog import get_method
 from monitml.stats.methods.proportions import pool_sparse_categories
-from monitml.stats.registry import get_method
 from monitml.stats.result import DriftResult
 from monitml.stats.samples import CategoricalSample
 

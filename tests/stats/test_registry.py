@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from monitml.errors import DataError, NotFittedError, UnknownMethodError
-from monitml.stats.registry import get_method, method_keys, methods_for
+from monitml.stats.catalog import get_method, method_keys, methods_for
 from monitml.stats.result import DriftResult
 from monitml.stats.samples import CategoricalSample, NumericSample, Sample
 

@@ -22,8 +22,9 @@ from monitml.analysis.result import ColumnDrift, DriftReport
 from monitml.analysis.tables import chart_data, to_sample
 from monitml.errors import DataError
 from monitml.schema import ColumnMapping, ColumnSpec, dtype_family, infer_schema
+from monitml.stats.catalog import get_method
 from monitml.stats.quality import categorical_quality, numeric_quality
-from monitml.stats.registry import DriftMethod, get_method
+from monitml.stats.registry import DriftMethod
 from monitml.stats.result import DriftResult
 from monitml.stats.samples import CategoricalSample, NumericSample, Sample
 

@@ -21,8 +21,10 @@ from typing import IO
 from fastapi import FastAPI
 
 from monitml.app.models import build_served_model
+from monitml.app.monitoring import start_embedded_monitor
+from monitml.app.store import open_store
 from monitml.config import Settings, load_settings
-from monitml.errors import ConfigError, StoreError
+from monitml.errors import ConfigError
 from monitml.serving import GatewayMetrics, RoutingStateFile, create_app
 from monitml.store import LogWriter, PredictionStore
 
@@ -33,7 +35,6 @@ __all__ = [
     "check_gateway",
     "claim_spill_path",
     "limit_model_threads",
-    "open_store",
 ]
 
 CONFIG_ENV = "MONITML_CONFIG"
@@ -53,14 +54,6 @@ def claim_spill_path(base: Path) -> tuple[Path, IO[bytes]]:
             continue
         return path, lock
     raise ConfigError(f"server.spill_path: {_MAX_WORKERS} processes already use {base}")
-
-
-def open_store(settings: Settings) -> PredictionStore:
-    """The store at ``store.url``, its schema created or migrated."""
-    try:
-        return PredictionStore.from_url(settings.store.url)
-    except StoreError as error:
-        raise ConfigError(f"store.url: {error}") from error
 
 
 def limit_model_threads(threads: int | None) -> None:
@@ -133,8 +126,6 @@ def _embedded_monitor(
             "monitor.embedded: runs with one worker only; with --workers N run `monitml monitor` "
             "beside the gateway, or each worker would alert on its own"
         )
-    from monitml.app.monitoring import start_embedded_monitor  # noqa: PLC0415  # avoids a cycle
-
     return start_embedded_monitor(settings, metrics.registry, store)
 
 

@@ -15,8 +15,8 @@ import pandas as pd
 from prometheus_client import CollectorRegistry
 
 from monitml.alerts import AlertEngine, Dispatcher, build_channels
-from monitml.app.gateway import open_store
 from monitml.app.models import build_served_model, read_reference
+from monitml.app.store import open_store
 from monitml.config import ModelConfig, Settings
 from monitml.errors import ConfigError, ModelError
 from monitml.monitor.gauges import MonitorGauges

@@ -106,8 +106,8 @@ def check(
     dataset drifted. Exit status: 0; 1 with --fail-on-alert on any alert; 2 on a user error.
     """
     from monitml.alerts import AlertEngine  # noqa: PLC0415
-    from monitml.app.gateway import open_store  # noqa: PLC0415
     from monitml.app.monitoring import build_model_monitor, policy_from  # noqa: PLC0415
+    from monitml.app.store import open_store  # noqa: PLC0415
     from monitml.config import load_settings  # noqa: PLC0415
     from monitml.monitor.batch import run_check  # noqa: PLC0415
     from monitml.monitor.chunks import parse_chunk  # noqa: PLC0415

@@ -19,7 +19,7 @@ from monitml.errors import ConfigError
 from monitml.monitor.policy import MonitorPolicy
 from monitml.monitor.result import WindowResult
 from monitml.schema import ColumnMapping, infer_schema
-from monitml.stats.registry import get_method
+from monitml.stats.catalog import get_method
 from monitml.stats.thresholds import spread_threshold
 
 __all__ = ["LABEL", "PREDICTION", "ModelMonitor"]

@@ -28,14 +28,19 @@ import numpy as np
 from monitml.stats.ecdf import merge_ecdfs
 from monitml.stats.methods.ecdf_distances import reference_scale
 from monitml.stats.methods.ecdf_tests import ks_pvalue
-from monitml.stats.methods.proportions import MIN_EXPECTED
-from monitml.stats.registry import DriftMethod, get_method, register
+from monitml.stats.methods.proportions import MIN_EXPECTED, ChiSquare, FisherExact, ZTest
+from monitml.stats.registry import DriftMethod, register
 from monitml.stats.result import ColumnKind, DriftResult
 from monitml.stats.samples import CategoricalSample, NumericSample, Sample, align_counts
 
 __all__ = ["DEFAULT_ALPHA", "DEFAULT_MIN_EFFECT", "AutoDrift", "categorical_effect_size"]
 
 DEFAULT_ALPHA = 0.01
+_TESTS: dict[str, type[DriftMethod]] = {
+    "chisquare": ChiSquare,
+    "ztest": ZTest,
+    "fisher": FisherExact,
+}
 DEFAULT_MIN_EFFECT: dict[ColumnKind, float] = {"numerical": 0.1, "categorical": 0.05}
 
 
@@ -98,7 +103,7 @@ class AutoDrift(DriftMethod):
         if isinstance(reference, NumericSample) and isinstance(current, NumericSample):
             result = self._score_numerical(reference, current, feature)
         elif isinstance(reference, CategoricalSample) and isinstance(current, CategoricalSample):
-            test = get_method(choose_test(reference, current), self.threshold_).fit(reference)
+            test = _TESTS[choose_test(reference, current)](self.threshold_).fit(reference)
             base = test.score(current, feature=feature)
             result = replace(base, effect_size=categorical_effect_size(reference, current))
         else:

@@ -1,4 +1,4 @@
-"""One detector interface for batch drift methods, and the registry of their keys.
+"""One detector interface for batch drift methods, and the registry they add themselves to.
 
 A method is fitted on a reference sample and scores a current sample; the base class owns
 validation and the verdict, so a new statistic is one short ``_compute`` method.
@@ -10,13 +10,14 @@ import math
 from abc import ABC
 from typing import ClassVar, Self
 
-from monitml.errors import DataError, NotFittedError, UnknownMethodError
+from monitml.errors import DataError, NotFittedError
 from monitml.stats.result import ColumnKind, DriftResult
 from monitml.stats.samples import CategoricalSample, NumericSample, Sample
 
-__all__ = ["DriftMethod", "get_method", "method_keys", "methods_for", "register"]
+__all__ = ["REGISTRY", "DriftMethod", "register"]
 
-_REGISTRY: dict[str, type[DriftMethod]] = {}
+# Filled by ``@register`` as the method modules are imported (see ``monitml.stats.catalog``).
+REGISTRY: dict[str, type[DriftMethod]] = {}
 
 
 class DriftMethod(ABC):
@@ -120,36 +121,7 @@ def _kind_of(sample: Sample) -> ColumnKind:
 
 def register(cls: type[DriftMethod]) -> type[DriftMethod]:
     """Class decorator: make a method selectable by its ``key``."""
-    if cls.key in _REGISTRY:
+    if cls.key in REGISTRY:
         raise ValueError(f"drift method key '{cls.key}' is registered twice")
-    _REGISTRY[cls.key] = cls
+    REGISTRY[cls.key] = cls
     return cls
-
-
-def method_keys() -> list[str]:
-    """Every registered method key, sorted."""
-    _load_builtin_methods()
-    return sorted(_REGISTRY)
-
-
-def methods_for(kind: ColumnKind) -> list[str]:
-    """Keys of the methods that accept a column of ``kind``."""
-    _load_builtin_methods()
-    return sorted(key for key, cls in _REGISTRY.items() if kind in cls.kinds)
-
-
-def get_method(key: str, threshold: float | None = None) -> DriftMethod:
-    """A new, unfitted method by key; an unknown key lists the valid ones."""
-    _load_builtin_methods()
-    cls = _REGISTRY.get(key)
-    if cls is None:
-        raise UnknownMethodError(
-            f"unknown drift method '{key}'; valid methods: {', '.join(sorted(_REGISTRY))}"
-        )
-    return cls(threshold)
-
-
-def _load_builtin_methods() -> None:
-    # Importing these modules registers every built-in method exactly once.
-    import monitml.stats.auto  # noqa: PLC0415
-    import monitml.stats.methods  # noqa: F401, PLC0415
