@@ -64,6 +64,9 @@ def run_house_price_loop(
     folder: Path, *, requests: int = 400, echo: Callable[[str], None] = print
 ) -> LoopSummary:
     """Train, serve, send traffic and labels, monitor once; write reports into ``folder``."""
+    # Each run starts from an empty log, so its figures are this run's.
+    for stale in (*folder.glob("monitml.db*"), *folder.glob("monitml-*.json*")):
+        stale.unlink()
     config_path = write_demo(folder, store_url=f"sqlite:///{folder / 'monitml.db'}")
     config = yaml.safe_load(config_path.read_text())
     config["monitor"] = {"window": {"rows": 1_000}, "min_rows": 50}
