@@ -143,7 +143,13 @@ class ModelMonitor:
         labelled = int(window[LABEL].notna().sum()) if LABEL in window.columns else 0
         report = None
         if rows >= self.policy.min_rows:
-            report = self.comparator.compare(window)
+            report = self.comparator.compare(
+                window,
+                sources={
+                    "reference": {"source": f"{self.model} reference"},
+                    "current": {"source": f"{self.model}/{version} window"},
+                },
+            )
         return WindowResult(
             model=self.model,
             version=version,
