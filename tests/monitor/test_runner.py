@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -34,31 +30,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("monitor-demo")
     write_demo(folder, store_url=f"sqlite:///{folder / 'store.db'}")
     return folder
-
-
-class _Receiver(BaseHTTPRequestHandler):
-    received: list[dict[str, Any]]
-
-    def do_POST(self) -> None:
-        length = int(self.headers["Content-Length"])
-        type(self).received.append(json.loads(self.rfile.read(length)))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    received: list[dict[str, Any]] = []
-    handler = type("Handler", (_Receiver,), {"received": received})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
-    server.shutdown()
-    server.server_close()
 
 
 def _config(demo: Path, tmp_path: Path, extra: dict[str, Any]) -> Path:
@@ -144,9 +115,8 @@ def test_one_run_reports_each_version_sets_gauges_and_stores_results(
 
 
 def test_an_alert_rule_fires_for_v2_only_and_reaches_the_webhook(
-    demo: Path, tmp_path: Path, webhook: tuple[str, list[dict[str, Any]]]
+    demo: Path, tmp_path: Path, webhook: Any
 ) -> None:
-    url, received = webhook
     alerts = {
         "rules": [
             {
@@ -158,7 +128,7 @@ def test_an_alert_rule_fires_for_v2_only_and_reaches_the_webhook(
                 "annotations": {"summary": "Average predicted price is below $100,000"},
             }
         ],
-        "channels": {"webhook": {"url": url}},
+        "channels": {"webhook": {"url": webhook.url}},
         "group_wait": "0s",
     }
     settings = load_settings(
@@ -168,11 +138,7 @@ def test_an_alert_rule_fires_for_v2_only_and_reaches_the_webhook(
     try:
         _log_traffic(built.store, demo, time.time())
         built.runner.run_once()
-        deadline = time.time() + 10
-        while not received and time.time() < deadline:
-            time.sleep(0.05)
-        assert received, "no notification arrived"
-        body = received[0]
+        body = webhook.wait_for(lambda _: True, timeout=10, what="a notification")
         assert body["version"] == "4"
         assert body["status"] == "firing"
         assert [a["labels"]["version"] for a in body["alerts"]] == ["v2"]
