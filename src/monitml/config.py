@@ -49,12 +49,18 @@ class _Section(BaseModel):
 
 
 class StoreConfig(_Section):
-    url: str = "sqlite:///monitml.db"
+    """Where predictions, labels, references, monitor results and alerts are kept."""
+
+    url: str = Field(
+        "sqlite:///monitml.db",
+        description="SQLAlchemy URL: sqlite:///file.db or postgresql+psycopg://user@host/db; "
+        "a relative SQLite file is resolved against the config folder.",
+    )
 
 
 class FeaturesConfig(_Section):
-    numerical: list[str] = Field(default_factory=list)
-    categorical: list[str] = Field(default_factory=list)
+    numerical: list[str] = Field(default_factory=list, description="Numerical feature names.")
+    categorical: list[str] = Field(default_factory=list, description="Categorical feature names.")
 
     @property
     def names(self) -> list[str]:
@@ -75,8 +81,12 @@ class FeaturesConfig(_Section):
 class VersionConfig(_Section):
     """One model version: a file (joblib, pickle or ONNX) or a ``pkg.module:callable``."""
 
-    path: Path | None = None
-    entrypoint: str | None = None
+    path: Path | None = Field(
+        None, description="Model file: joblib or pickle (with predict; predict_proba) or .onnx."
+    )
+    entrypoint: str | None = Field(
+        None, description="'package.module:callable' returning the model, instead of a path."
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:
@@ -93,14 +103,27 @@ class VersionConfig(_Section):
 
 
 class ModelConfig(_Section):
-    task: Literal["regression", "classification"]
-    target: str | None = None
-    features: FeaturesConfig | None = None
-    reference: Path | None = None
-    versions: dict[str, VersionConfig]
-    routing: dict[str, float] = Field(default_factory=dict)
-    shadow: list[str] = Field(default_factory=list)
-    sticky_key: str | None = None
+    task: Literal["regression", "classification"] = Field(description="What the model predicts.")
+    target: str | None = Field(
+        None, description="Name of the label in /feedback and in the reference (else 'label')."
+    )
+    features: FeaturesConfig | None = Field(
+        None, description="Features and their kinds; inferred from the reference when absent."
+    )
+    reference: Path | None = Field(
+        None, description="Reference data (.parquet or .csv) that drift is measured against."
+    )
+    versions: dict[str, VersionConfig] = Field(description="The model's versions by name.")
+    routing: dict[str, float] = Field(
+        default_factory=dict,
+        description="Traffic share of each version in percent, summing to 100 (one version: 100).",
+    )
+    shadow: list[str] = Field(
+        default_factory=list, description="Versions run on a copy of the traffic, never answering."
+    )
+    sticky_key: str | None = Field(
+        None, description="A feature (or 'id') whose value always picks the same version."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -126,29 +149,46 @@ class ModelConfig(_Section):
 class AuthConfig(_Section):
     """The admin token is read from this environment variable, never from the file."""
 
-    admin_token_env: str = "MONITML_ADMIN_TOKEN"
+    admin_token_env: str = Field(
+        "MONITML_ADMIN_TOKEN",
+        description="Variable with the bearer token of PUT /models/{m}/routing (unset: refused).",
+    )
 
 
 class ServerConfig(_Section):
-    host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=0, le=65535)
-    max_body_bytes: int = Field(default=1_048_576, ge=1)
-    max_batch: int = Field(default=1_000, ge=1)
-    log_queue: int = Field(default=100_000, ge=1)
-    spill_path: Path = Path("monitml-spill.jsonl")
-    routing_state: Path = Path("monitml-routing.json")
-    shutdown_timeout: float = Field(default=10.0, gt=0)
+    """The gateway that ``monitml serve`` runs."""
+
+    host: str = Field("127.0.0.1", description="Address the gateway listens on.")
+    port: int = Field(default=8000, ge=0, le=65535, description="Port of the gateway.")
+    max_body_bytes: int = Field(default=1_048_576, ge=1, description="Larger bodies get a 413.")
+    max_batch: int = Field(default=1_000, ge=1, description="Longer batches get a 422.")
+    log_queue: int = Field(
+        default=100_000, ge=1, description="Records waiting for the writer before spilling."
+    )
+    spill_path: Path = Field(
+        Path("monitml-spill.jsonl"),
+        description="Append-only file of records the store could not take yet.",
+    )
+    routing_state: Path = Field(
+        Path("monitml-routing.json"),
+        description="Routing changes made through PUT /models/{m}/routing, kept across restarts.",
+    )
+    shutdown_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds to flush the log writer when stopping."
+    )
     # Threads one prediction may use inside the model (OpenMP, BLAS). Requests already run in
     # parallel; letting each single-row prediction start a thread team costs far more than it
     # gains, above all on a busy machine. None leaves the libraries' defaults.
-    model_threads: int | None = Field(default=1, ge=1)
+    model_threads: int | None = Field(
+        default=1, ge=1, description="OpenMP/BLAS threads per prediction; null: the libraries'."
+    )
 
 
 class WindowConfig(_Section):
     """The monitor's sliding window: the last ``rows`` rows, or the last ``period``."""
 
-    rows: int | None = Field(default=None, ge=1)
-    period: Duration | None = None
+    rows: int | None = Field(default=None, ge=1, description="The last N logged rows.")
+    period: Duration | None = Field(None, description="The rows logged in the last period.")
 
     @model_validator(mode="after")
     def _one_kind(self) -> Self:
@@ -162,18 +202,30 @@ class WindowConfig(_Section):
 class MonitorConfig(_Section):
     """How ``monitml monitor`` (or the monitor inside ``monitml serve``) runs."""
 
-    interval: Duration = 30.0
+    interval: Duration = Field(30.0, description="Time between two monitor passes.")
     window: WindowConfig = WindowConfig(rows=1_000)
-    min_rows: int = Field(default=100, ge=1)
+    min_rows: int = Field(
+        default=100, ge=1, description="Fewer rows: insufficient_data, never 'no drift'."
+    )
     # Expected undrifted windows between two false alarms; sets the per-window test level.
-    false_alarm_windows: float = Field(default=10_000.0, gt=1)
-    method: str = "auto"
-    share_threshold: float = Field(default=0.5, gt=0, le=1)
-    host: str = "127.0.0.1"
-    port: int = Field(default=9108, ge=0, le=65535)
-    embedded: bool = False
+    false_alarm_windows: float = Field(
+        default=10_000.0,
+        gt=1,
+        description="Expected undrifted windows between two false alarms.",
+    )
+    method: str = Field("auto", description="Drift method of every feature: auto or a key.")
+    share_threshold: float = Field(
+        default=0.5, gt=0, le=1, description="Share of drifted features that is dataset drift."
+    )
+    host: str = Field("127.0.0.1", description="Address of the monitor's /metrics.")
+    port: int = Field(default=9108, ge=0, le=65535, description="Port of the monitor's /metrics.")
+    embedded: bool = Field(
+        False, description="Run inside monitml serve, gauges on the gateway's /metrics."
+    )
     # The gateway whose /metrics give error_rate, latency_p95 and requests_per_second.
-    gateway_url: str | None = None
+    gateway_url: str | None = Field(
+        None, description="Gateway whose /metrics give error_rate, latency_p95 and request rate."
+    )
 
 
 class Settings(BaseSettings):
@@ -187,7 +239,9 @@ class Settings(BaseSettings):
     )
 
     store: StoreConfig = StoreConfig()
-    models: dict[str, ModelConfig] = Field(default_factory=dict)
+    models: dict[str, ModelConfig] = Field(
+        default_factory=dict, description="The served models by name (the name is in the URLs)."
+    )
     auth: AuthConfig = AuthConfig()
     server: ServerConfig = ServerConfig()
     monitor: MonitorConfig = MonitorConfig()

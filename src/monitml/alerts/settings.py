@@ -48,10 +48,10 @@ def _no_inline_secrets(data: Any, secrets: dict[str, str]) -> Any:
 class SlackChannelSettings(_Section):
     """A Slack incoming webhook; its URL is a secret, read from an env var or a file."""
 
-    webhook_url_env: str | None = None
-    webhook_url_file: Path | None = None
-    channel: str | None = None
-    timeout: Duration = 10.0
+    webhook_url_env: str | None = Field(None, description="Variable holding the webhook URL.")
+    webhook_url_file: Path | None = Field(None, description="File holding the webhook URL.")
+    channel: str | None = Field(None, description="Channel to post to (else the webhook's).")
+    timeout: Duration = Field(10.0, description="Time allowed for one delivery.")
 
     @model_validator(mode="before")
     @classmethod
@@ -72,9 +72,11 @@ class WebhookChannelSettings(_Section):
     ``headers_env`` maps a header name to the environment variable holding its value.
     """
 
-    url: str
-    headers_env: dict[str, str] = Field(default_factory=dict)
-    timeout: Duration = 10.0
+    url: str = Field(description="Where the JSON is POSTed (http:// or https://).")
+    headers_env: dict[str, str] = Field(
+        default_factory=dict, description="Header name → variable holding its value."
+    )
+    timeout: Duration = Field(10.0, description="Time allowed for one delivery.")
 
     @model_validator(mode="before")
     @classmethod
@@ -92,14 +94,14 @@ class WebhookChannelSettings(_Section):
 class EmailChannelSettings(_Section):
     """Email through an SMTP server; the credentials come from environment variables."""
 
-    smtp_host: str
-    smtp_port: int = Field(587, ge=1, le=65535)
-    from_: str = Field("monitml@localhost", alias="from")
-    to: list[str] = Field(min_length=1)
-    username_env: str | None = None
-    password_env: str | None = None
-    starttls: bool = True
-    timeout: Duration = 10.0
+    smtp_host: str = Field(description="SMTP server.")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port.")
+    from_: str = Field("monitml@localhost", alias="from", description="Sender address.")
+    to: list[str] = Field(min_length=1, description="Recipients.")
+    username_env: str | None = Field(None, description="Variable holding the SMTP user.")
+    password_env: str | None = Field(None, description="Variable holding the SMTP password.")
+    starttls: bool = Field(True, description="Upgrade the connection with STARTTLS.")
+    timeout: Duration = Field(10.0, description="Time allowed for one delivery.")
 
     @model_validator(mode="before")
     @classmethod
@@ -132,14 +134,18 @@ class AlertRule(_Section):
     Without ``version``, each version of ``model`` is its own alert.
     """
 
-    name: str
-    model: str
-    version: str | None = None
-    expr: str
-    for_: Duration = Field(0.0, alias="for")
-    severity: str = "warning"
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
+    name: str = Field(description="Alert name, like LowAveragePrediction (letters, digits, _).")
+    model: str = Field(description="The model the rule watches.")
+    version: str | None = Field(None, description="Only this version (else each separately).")
+    expr: str = Field(description="Condition `metric OP number`, e.g. prediction_mean < 100000.")
+    for_: Duration = Field(
+        0.0, alias="for", description="How long expr must hold before the alert fires."
+    )
+    severity: str = Field("warning", description="Label sent with the alert.")
+    labels: dict[str, str] = Field(default_factory=dict, description="Extra labels.")
+    annotations: dict[str, str] = Field(
+        default_factory=dict, description="summary, description …; {{ $labels.x }}, {{ $value }}."
+    )
 
     @field_validator("name")
     @classmethod
@@ -192,10 +198,17 @@ class AlertsSettings(_Section):
 
     rules: list[AlertRule] = Field(default_factory=list)
     channels: ChannelsSettings = Field(default_factory=ChannelsSettings)
-    group_by: list[str] = Field(default_factory=lambda: ["alertname", "model"])
-    group_wait: Duration = 10.0
-    group_interval: Duration = 300.0
-    repeat_interval: Duration = 3 * 3600.0
+    group_by: list[str] = Field(
+        default_factory=lambda: ["alertname", "model"],
+        description="Labels whose alerts share one notification.",
+    )
+    group_wait: Duration = Field(10.0, description="Wait before a new group's first notification.")
+    group_interval: Duration = Field(
+        300.0, description="Wait before notifying changes to a group already notified."
+    )
+    repeat_interval: Duration = Field(
+        3 * 3600.0, description="Wait before repeating a notification of a firing alert."
+    )
     rate_window: Duration = Field(
         300.0, description="Range of rate() in exported Prometheus rules (e.g. 5m)."
     )
