@@ -1,13 +1,13 @@
-"""Store fixtures: every store test runs on SQLite and on the real PostgreSQL.
+"""Store fixtures: every store test runs on SQLite and on a real PostgreSQL.
 
-PostgreSQL comes from ``MONITML_TEST_POSTGRES_URL``; each test gets its own schema (through the
+PostgreSQL is the session's ``postgres_server_url`` (tests/conftest.py: a throwaway cluster, or
+the server ``MONITML_TEST_POSTGRES_URL`` names); each test gets its own schema (through the
 connection's ``search_path``), dropped afterwards, so parallel runs never see each other's rows.
-Without the variable the postgres cases fail: CI must not pass by quietly skipping them.
+Without a server the postgres cases fail, naming what is missing: they are never skipped.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,27 +18,16 @@ import sqlalchemy as sa
 
 from monitml.store import PredictionRecord, PredictionStore
 
-POSTGRES_ENV = "MONITML_TEST_POSTGRES_URL"
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
 ]
 
 
-def postgres_base_url() -> str:
-    url = os.environ.get(POSTGRES_ENV)
-    if not url:
-        pytest.fail(
-            f"{POSTGRES_ENV} is not set: the store tests need a real PostgreSQL, e.g. "
-            f"{POSTGRES_ENV}=postgresql+psycopg://postgres@127.0.0.1:5432/test"
-        )
-    return url
-
-
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
+def postgres_url(postgres_server_url: str) -> Iterator[str]:
     """A URL to the test PostgreSQL whose connections live in a fresh, private schema."""
-    base = postgres_base_url()
+    base = postgres_server_url
     schema = f"monitml_test_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(base)
     with admin.begin() as connection:
