@@ -1,4 +1,4 @@
-"""``monitml export prometheus-rules|alertmanager``: configs for a Prometheus-owned alerting."""
+"""``monitml export prometheus-rules|alertmanager|grafana``: configs for Prometheus and Grafana."""
 
 from __future__ import annotations
 
@@ -65,3 +65,23 @@ def alertmanager(
     with user_errors():
         text = export.alertmanager_config(load_alerts_settings(config), secrets_dir=secrets_dir)
     _emit(text, output)
+
+
+@export_app.command("grafana")
+def grafana(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the files into.")],
+    config: ConfigOption = Path("monitml.yaml"),
+) -> None:
+    """Grafana dashboards for the configured models (threshold lines from the alert rules),
+    with the data source and dashboard provisioning files."""
+    from monitml.alerts import grafana  # noqa: PLC0415
+    from monitml.config import load_settings  # noqa: PLC0415
+
+    with user_errors():
+        settings = load_settings(config)
+    models = {name: model.task for name, model in settings.models.items()}
+    try:
+        written = grafana.write_export(out, models, settings.alerts.rules)
+    except OSError as exc:
+        fail(f"cannot write to {out}: {exc.strerror or exc}")
+    typer.echo(f"wrote {len(written)} files to {out}")
