@@ -38,7 +38,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from threadpoolctl import threadpool_limits
 
-from monitml.app.demo_models import write_demo
+from monitml.demo.models import write_demo
 from monitml.config import load_settings
 from monitml.store import PredictionStore
 

@@ -10,7 +10,7 @@ import anyio.from_thread
 import pytest
 from fastapi import FastAPI
 
-from monitml.app.demo_models import write_demo
+from monitml.demo.models import write_demo
 
 
 @pytest.fixture(scope="session")

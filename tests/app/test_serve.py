@@ -17,6 +17,7 @@ import httpx
 import pandas as pd
 import pytest
 
+from monitml.demo.models import AMES_CATEGORICAL, AMES_NUMERICAL
 from monitml.store import PredictionStore
 
 
@@ -70,7 +71,7 @@ def config(demo_config: Path, tmp_path: Path) -> Path:
 
 
 def _traffic(config: Path, n: int) -> list[dict[str, object]]:
-    frame = pd.read_parquet(config.parent / "traffic.parquet").drop(columns=["sale_price"])
+    frame = pd.read_parquet(config.parent / "traffic.parquet")[AMES_NUMERICAL + AMES_CATEGORICAL]
     rows = frame.head(n).to_dict("records")
     return [{str(k): (v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in rows]
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from monitml.app.demo_models import AMES_CATEGORICAL, AMES_NUMERICAL, write_demo
+from monitml.demo.models import AMES_CATEGORICAL, AMES_NUMERICAL, write_demo
 from monitml.store import PredictionStore
 from monitml.store.records import PredictionRecord
 

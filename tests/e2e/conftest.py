@@ -139,7 +139,7 @@ def start_process(servers: list[Server], tmp_path: Path) -> StartProcess:
 @pytest.fixture(scope="session")
 def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Ames demo: models, reference, held-out traffic and ``monitml.yaml`` (no alerts)."""
-    from monitml.app.demo_models import write_demo  # noqa: PLC0415  # trains a model
+    from monitml.demo.models import write_demo  # noqa: PLC0415  # trains a model
 
     folder = tmp_path_factory.mktemp("demo")
     write_demo(folder)
@@ -305,7 +305,7 @@ def traffic_to() -> Callable[..., Traffic]:
 @pytest.fixture(scope="session")
 def ames_requests(demo_folder: Path) -> list[dict[str, Any]]:
     """The demo's held-out sales as prediction request bodies (features only)."""
-    from monitml.app.demo_models import AMES_CATEGORICAL, AMES_NUMERICAL  # noqa: PLC0415
+    from monitml.demo.models import AMES_CATEGORICAL, AMES_NUMERICAL  # noqa: PLC0415
 
     frame = pd.read_parquet(demo_folder / "traffic.parquet")
     records: list[dict[str, Any]] = json.loads(

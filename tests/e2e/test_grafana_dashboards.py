@@ -29,8 +29,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from monitml.alerts.export import prometheus_rules
 from monitml.alerts.grafana import export_files
-from monitml.app.demo_loop import ALERT_RULE
 from monitml.config import load_settings
+from monitml.demo.housing import ALERT_RULE
 
 from .conftest import ADMIN_TOKEN, Server, Traffic, binary, free_port, wait_until
 

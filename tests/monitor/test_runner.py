@@ -14,7 +14,7 @@ import pytest
 import yaml
 from prometheus_client import generate_latest
 
-from monitml.app.demo_models import AMES_CATEGORICAL, AMES_NUMERICAL, write_demo
+from monitml.demo.models import AMES_CATEGORICAL, AMES_NUMERICAL, write_demo
 from monitml.app.monitoring import build_monitor
 from monitml.config import load_settings
 from monitml.monitor.batch import run_check

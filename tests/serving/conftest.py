@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from fastapi import FastAPI
 
-from monitml.app.demo_models import (
+from monitml.demo.models import (
     CENTRAL_AIR_FEATURES,
     ConstantModel,
     load_ames,

@@ -13,7 +13,7 @@ from skl2onnx import convert_sklearn
 from skl2onnx.common.data_types import FloatTensorType
 from sklearn.ensemble import GradientBoostingRegressor
 
-from monitml.app.demo_models import ConstantModel
+from monitml.demo.models import ConstantModel
 from monitml.errors import ModelError
 from monitml.serving import Feature, FeatureSchema, Router, Routing, ServedModel
 from monitml.serving.loaders import load_entrypoint, load_file, make_predictor
