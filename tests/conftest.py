@@ -12,6 +12,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -215,3 +216,104 @@ def webhook() -> Iterator[Webhook]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+@dataclass(frozen=True)
+class PeriodConfig:
+    """A configured regression model ``m`` with a logged period (see ``period_config``)."""
+
+    path: Path
+    start: float
+    days: int
+
+
+@pytest.fixture(scope="session")
+def period_config(tmp_path_factory: pytest.TempPathFactory) -> PeriodConfig:
+    """Model ``m`` (v1 and v2, numerical x1–x3) with 4 days of logs from 2026-03-01 UTC.
+
+    v2 drifts on day 3 (x1 and x2 move 3σ: dataset drift) and over-predicts by 5; half the
+    rows are labelled; the store holds one firing alert event of v2 on day 3.
+    """
+    import joblib  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+    import yaml  # noqa: PLC0415
+    from sklearn.linear_model import LinearRegression  # noqa: PLC0415
+
+    from monitml.store import PredictionStore  # noqa: PLC0415
+    from monitml.store.records import LabelRecord, PredictionRecord  # noqa: PLC0415
+
+    folder = tmp_path_factory.mktemp("period")
+    rng = np.random.default_rng(11)
+    columns = ["x1", "x2", "x3"]
+
+    def features(n: int, shift: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"x1": rng.normal(shift, 1, n), "x2": rng.normal(shift, 1, n), "x3": rng.random(n)}
+        )
+
+    def truth(frame: pd.DataFrame) -> Any:
+        return 2 * frame["x1"] + frame["x2"]
+
+    reference = features(2_000, 0.0)
+    reference["y"] = truth(reference) + rng.normal(0, 0.1, len(reference))
+    model = LinearRegression().fit(reference[columns], reference["y"])
+    reference["prediction"] = model.predict(reference[columns])
+    reference.to_parquet(folder / "reference.parquet")
+    joblib.dump(model, folder / "model.joblib")
+    store_url = f"sqlite:///{folder / 'store.db'}"
+    config = {
+        "store": {"url": store_url},
+        "monitor": {"min_rows": 30},
+        "models": {
+            "m": {
+                "task": "regression",
+                "target": "y",
+                "features": {"numerical": columns},
+                "reference": "reference.parquet",
+                "versions": {"v1": {"path": "model.joblib"}, "v2": {"path": "model.joblib"}},
+                "routing": {"v1": 75, "v2": 25},
+            }
+        },
+    }
+    path = folder / "monitml.yaml"
+    path.write_text(yaml.safe_dump(config))
+    start, days, day = pd.Timestamp("2026-03-01", tz="UTC").timestamp(), 4, 86_400.0
+    records, labels = [], []
+    for version, n in (("v1", 120), ("v2", 60)):
+        for d in range(days):
+            frame = features(n, 3.0 if version == "v2" and d == 2 else 0.0)
+            values = truth(frame) + (5.0 if version == "v2" else 0.0)
+            for i, row in enumerate(frame.to_dict("records")):
+                record_id = f"{version}-{d}-{i}"
+                records.append(
+                    PredictionRecord(
+                        request_id=record_id,
+                        record_id=record_id,
+                        model="m",
+                        version=version,
+                        timestamp=start + d * day + (i + 0.5) * day / n,
+                        features={k: float(v) for k, v in row.items()},
+                        prediction=float(values.iloc[i]),
+                        latency_seconds=0.01,
+                    )
+                )
+                if i % 2 == 0:
+                    label = float(truth(frame).iloc[i])
+                    labels.append(LabelRecord("m", record_id, label, start + d * day))
+    store = PredictionStore.from_url(store_url)
+    try:
+        store.insert_predictions(records)
+        store.insert_labels(labels)
+        store.save_alert_event(
+            {
+                "rule": "HighMeanError",
+                "state": "firing",
+                "starts_at": start + 2.5 * day,
+                "model": "m",
+                "version": "v2",
+                "value": 5.0,
+            }
+        )
+    finally:
+        store.dispose()
+    return PeriodConfig(path, start, days)

@@ -94,7 +94,9 @@ def check(
     end: Annotated[str, typer.Option("--to", help="End, exclusive (ISO date/time, UTC).")],
     config: ConfigOption = Path("monitml.yaml"),
     chunk: Annotated[str, typer.Option(help="1d, 1h, 15m or 10000rows.")] = "1d",
-    version: Annotated[str | None, typer.Option(help="Only this version.")] = None,
+    version: Annotated[
+        str | None, typer.Option(help="Only this version (default: each one on its own).")
+    ] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the chunks here.")] = None,
     fail_on_alert: Annotated[
         bool, typer.Option("--fail-on-alert", help="Exit 1 when any chunk raises an alert.")
@@ -102,8 +104,9 @@ def check(
 ) -> None:
     """Batch monitoring: the monitor's signals per chunk of the stored logs, labels joined.
 
-    A chunk raises an alert when a configured rule's condition holds on it, or when its
-    dataset drifted. Exit status: 0; 1 with --fail-on-alert on any alert; 2 on a user error.
+    Each version gets its own chunks (only --version's when given). A chunk raises an alert
+    when a configured rule's condition holds on it, or when its dataset drifted. Exit
+    status: 0; 1 with --fail-on-alert on any alert; 2 on a user error.
     """
     from monitml.alerts import AlertEngine  # noqa: PLC0415
     from monitml.app.monitoring import build_model_monitor, policy_from  # noqa: PLC0415
@@ -146,14 +149,17 @@ def check(
         except OSError as error:
             fail(f"cannot write {json_path}: {error.strerror or error}")
     for index, window in enumerate(result.results):
-        alerts = [a.rule for a in result.alerts if a.chunk == index]
+        alerts = result.alerts_of(index)
         label = datetime.fromtimestamp(window.window_start or 0, UTC).strftime("%Y-%m-%d %H:%M")
         suffix = f"  ALERT: {', '.join(alerts)}" if alerts else ""
         typer.echo(f"{label}  ", nl=False)
         _print_result(window)
         if suffix:
             typer.echo(suffix)
-    typer.echo(f"{len(result.results)} chunk(s), {len(result.alerts)} alert(s)")
+    versions = ", ".join(result.versions) or "none"
+    typer.echo(
+        f"{len(result.results)} chunk(s) of version(s) {versions}, {len(result.alerts)} alert(s)"
+    )
     if fail_on_alert and result.alerts:
         raise typer.Exit(ALERT_EXIT)
 
