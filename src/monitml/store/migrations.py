@@ -13,6 +13,7 @@ the database at its previous version.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +21,15 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from monitml.errors import StoreError
-from monitml.store.tables import metadata, schema_version
+from monitml.store.results import save_signals
+from monitml.store.summaries import SUMMARY_COLUMNS, summarise
+from monitml.store.tables import (
+    json_text,
+    metadata,
+    monitor_results,
+    monitor_signals,
+    schema_version,
+)
 
 __all__ = ["MIGRATIONS", "Migration", "current_version", "migrate"]
 
@@ -41,8 +50,54 @@ def _create_tables(connection: sa.Connection) -> None:
     metadata.create_all(connection, checkfirst=True)
 
 
+_BACKFILL_BATCH = 1_000
+
+
+def _add_result_summaries(connection: sa.Connection) -> None:
+    """Summary columns, the (model, version, window_end) index and ``monitor_signals``, filled
+    in from the payloads already stored."""
+    table, preparer = monitor_results, connection.dialect.identifier_preparer
+    for name in SUMMARY_COLUMNS:
+        kind = table.c[name].type.compile(dialect=connection.dialect)
+        connection.execute(
+            sa.text(
+                f"ALTER TABLE {preparer.format_table(table)} "
+                f"ADD COLUMN {preparer.quote(name)} {kind}"
+            )
+        )
+    for index in table.indexes:
+        if [c.name for c in index.columns] == ["model", "version", "window_end"]:
+            index.create(connection)
+    monitor_signals.create(connection)
+    last = 0
+    while True:
+        rows = connection.execute(
+            sa.select(
+                table.c.id,
+                table.c.model,
+                table.c.version,
+                table.c.run_at,
+                table.c.window_end,
+                json_text(table.c.payload).label("payload"),
+            )
+            .where(table.c.id > last)
+            .order_by(table.c.id)
+            .limit(_BACKFILL_BATCH)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            columns, signals = summarise(json.loads(row.payload))
+            if any(value is not None for value in columns.values()):
+                connection.execute(table.update().where(table.c.id == row.id).values(**columns))
+            if signals:
+                save_signals(connection, row.id, dict(row._mapping), signals)
+        last = rows[-1].id
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "predictions, labels, references, monitor results, alerts", _create_tables),
+    Migration(2, "monitor result summaries and signals, for the dashboard", _add_result_summaries),
 )
 
 

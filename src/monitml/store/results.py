@@ -21,7 +21,8 @@ import sqlalchemy as sa
 
 from monitml.errors import DataError
 from monitml.store.encoding import dumps
-from monitml.store.tables import alerts, json_text, monitor_results, references
+from monitml.store.summaries import SUMMARY_COLUMNS, summarise
+from monitml.store.tables import alerts, json_text, monitor_results, monitor_signals, references
 
 __all__ = [
     "list_alert_events",
@@ -30,6 +31,7 @@ __all__ = [
     "save_alert_event",
     "save_monitor_result",
     "save_reference",
+    "save_signals",
 ]
 
 _RESULT_REQUIRED = ("model", "kind", "payload")
@@ -78,11 +80,35 @@ def _checked(
 
 
 def save_monitor_result(connection: sa.Connection, result: Mapping[str, Any]) -> int:
+    """Insert the result with its summary columns and signals (``monitml.store.summaries``)."""
     row = _checked("monitor result", result, _RESULT_REQUIRED, _RESULT_OPTIONAL)
     row["run_at"] = time.time() if row["run_at"] is None else row["run_at"]
+    columns, signals = summarise(row["payload"])
     row["payload"] = dumps(row["payload"])
     insert = monitor_results.insert().returning(monitor_results.c.id)
-    return int(connection.execute(insert, row).scalar_one())
+    result_id = int(connection.execute(insert, {**row, **columns}).scalar_one())
+    save_signals(connection, result_id, row, signals)
+    return result_id
+
+
+def save_signals(
+    connection: sa.Connection,
+    result_id: int,
+    row: Mapping[str, Any],
+    signals: list[tuple[str, str, float]],
+) -> None:
+    """The ``monitor_signals`` rows of one saved result (at its window's end, else its run)."""
+    if not signals:
+        return
+    at = row["window_end"] if row.get("window_end") is not None else row["run_at"]
+    base = {"result_id": result_id, "model": row["model"], "version": row.get("version")}
+    connection.execute(
+        monitor_signals.insert(),
+        [
+            {**base, "window_end": at, "signal": signal, "subject": subject, "value": value}
+            for signal, subject, value in signals
+        ],
+    )
 
 
 def save_alert_event(connection: sa.Connection, event: Mapping[str, Any]) -> int:
@@ -99,7 +125,12 @@ def _as_dicts(connection: sa.Connection, query: sa.Select[Any]) -> list[dict[str
 
 
 def _columns(table: sa.Table) -> list[sa.ColumnElement[Any]]:
-    return [json_text(c).label(c.name) if c.name == "payload" else c for c in table.columns]
+    """The columns a listed dict carries: the ones a caller saves, not the derived summaries."""
+    return [
+        json_text(c).label(c.name) if c.name == "payload" else c
+        for c in table.columns
+        if c.name not in SUMMARY_COLUMNS
+    ]
 
 
 def list_monitor_results(

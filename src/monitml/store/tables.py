@@ -21,6 +21,7 @@ __all__ = [
     "labels",
     "metadata",
     "monitor_results",
+    "monitor_signals",
     "predictions",
     "references",
     "schema_version",
@@ -105,7 +106,32 @@ monitor_results = sa.Table(
     sa.Column("window_end", sa.Double, nullable=True),
     sa.Column("kind", sa.String, nullable=False),
     sa.Column("payload", JsonText, nullable=False),
+    # A few numbers of a window's payload, copied out when it is saved (monitml.store.summaries)
+    # so that the dashboard charts months of windows without parsing a payload.
+    sa.Column("window_rows", sa.Integer, nullable=True),
+    sa.Column("prediction_mean", sa.Double, nullable=True),
+    sa.Column("prediction_min", sa.Double, nullable=True),
+    sa.Column("prediction_max", sa.Double, nullable=True),
+    sa.Column("drift_share", sa.Double, nullable=True),
+    sa.Column("dataset_drift", sa.Boolean, nullable=True),
     sa.Index(None, "model", "run_at"),
+    sa.Index(None, "model", "version", "window_end"),
+)
+
+# One row per feature or metric of a saved window: the feature's drift verdict (0/1) and missing
+# share, and each performance metric. The index covers every column the dashboard groups by, so
+# a heatmap over a month of windows is read from the index alone.
+monitor_signals = sa.Table(
+    "monitor_signals",
+    metadata,
+    sa.Column("result_id", BigId, primary_key=True, autoincrement=False),
+    sa.Column("signal", sa.String, primary_key=True),
+    sa.Column("subject", sa.String, primary_key=True),
+    sa.Column("model", sa.String, nullable=False),
+    sa.Column("version", sa.String, nullable=True),
+    sa.Column("window_end", sa.Double, nullable=False),
+    sa.Column("value", sa.Double, nullable=False),
+    sa.Index(None, "model", "signal", "window_end", "version", "subject", "value"),
 )
 
 alerts = sa.Table(
