@@ -315,33 +315,31 @@ def _describe(error: ValidationError) -> str:
 
 
 def _resolved(settings: Settings, base_dir: Path) -> Settings:
-    def absolute(path: Path) -> Path:
-        return path if path.is_absolute() else base_dir / path
+    """Every ``Path`` in the settings, at any depth, made absolute against ``base_dir`` once.
 
-    models = {
-        name: model.model_copy(
-            update={
-                "reference": None if model.reference is None else absolute(model.reference),
-                "versions": {
-                    key: version.model_copy(
-                        update={"path": None if version.path is None else absolute(version.path)}
-                    )
-                    for key, version in model.versions.items()
-                },
-            }
-        )
-        for name, model in settings.models.items()
-    }
-    server = settings.server.model_copy(
-        update={
-            "spill_path": absolute(settings.server.spill_path),
-            "routing_state": absolute(settings.server.routing_state),
+    Walking the whole tree, rather than listing the keys, means a path key added later is
+    resolved too; the store URL is the one path inside a string.
+    """
+    resolved: Settings = _absolute_paths(settings, base_dir)
+    store = resolved.store.model_copy(update={"url": _sqlite_url(resolved.store.url, base_dir)})
+    return resolved.model_copy(update={"store": store, "base_dir": base_dir})
+
+
+def _absolute_paths(value: Any, base_dir: Path) -> Any:
+    if isinstance(value, Path):
+        return value if value.is_absolute() else base_dir / value
+    if isinstance(value, BaseModel):
+        update = {
+            name: _absolute_paths(getattr(value, name), base_dir)
+            for name in type(value).model_fields
+            if name != "base_dir"
         }
-    )
-    store = settings.store.model_copy(update={"url": _sqlite_url(settings.store.url, base_dir)})
-    return settings.model_copy(
-        update={"models": models, "server": server, "store": store, "base_dir": base_dir}
-    )
+        return value.model_copy(update=update)
+    if isinstance(value, dict):
+        return {key: _absolute_paths(item, base_dir) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_absolute_paths(item, base_dir) for item in value)
+    return value
 
 
 def _sqlite_url(url: str, base_dir: Path) -> str:
