@@ -65,12 +65,10 @@ def test_labels_sent_for_predicted_ids_are_joined(client: MonitmlClient) -> None
     assert receipt.unknown_ids == ["never-predicted"]
 
 
-def test_predictions_made_elsewhere_are_logged_with_their_version_and_labelled(
+def test_predictions_made_elsewhere_are_logged_under_the_version_named_and_labelled(
     client: MonitmlClient, gateway: Gateway
 ) -> None:
-    receipt = client.log(
-        MODEL, {"area": 70.0, "rooms": 3.0}, 990.0, id="ext-1", version="batch-job"
-    )
+    receipt = client.log(MODEL, {"area": 70.0, "rooms": 3.0}, 990.0, id="ext-1", version="v2")
     assert receipt.logged == 1
     many = client.log_many(
         MODEL,
@@ -82,7 +80,7 @@ def test_predictions_made_elsewhere_are_logged_with_their_version_and_labelled(
     assert many.logged == 3
     assert client.feedback(MODEL, {"ext-1": 1000.0, "ext-4": 432.0}).unknown_ids == []
     row = _logged(gateway, "ext-1")
-    assert (row["version"], row["prediction"]) == ("batch-job", 990.0)
+    assert (row["version"], row["prediction"]) == ("v2", 990.0)
 
 
 def test_models_describe_the_versions_the_routing_and_the_label(client: MonitmlClient) -> None:
