@@ -20,6 +20,7 @@ from typing import IO
 
 from fastapi import FastAPI
 
+from monitml.app.dashboard import gateway_dashboard
 from monitml.app.models import build_served_model
 from monitml.app.monitoring import start_embedded_monitor
 from monitml.app.store import open_store
@@ -98,7 +99,7 @@ def build_gateway_app(settings: Settings) -> FastAPI:
         store.dispose()
         spill_lock.close()
 
-    return create_app(
+    app = create_app(
         served,
         store=store,
         writer=writer,
@@ -110,6 +111,8 @@ def build_gateway_app(settings: Settings) -> FastAPI:
         shutdown_timeout=settings.server.shutdown_timeout,
         on_shutdown=release,
     )
+    app.mount("/ui", gateway_dashboard(settings, app.state.gateway, metrics))
+    return app
 
 
 def _embedded_monitor(
