@@ -59,3 +59,25 @@ def test_a_store_from_a_newer_monitml_is_refused(store: PredictionStore) -> None
 
     with pytest.raises(StoreError, match="version 999"):
         store.create_schema()
+
+
+def test_upgrading_a_version_two_store_adds_the_shared_state_tables_and_age_indexes(
+    store: PredictionStore,
+) -> None:
+    with store.engine.begin() as connection:
+        for table in ("monitml_routing", "monitml_leases", "monitml_alert_state"):
+            connection.execute(sa.text(f"DROP TABLE {table}"))
+        connection.execute(sa.text("DROP INDEX ix_labels_ts"))
+        connection.execute(sa.text("DROP INDEX ix_monitml_write_batches_committed_at"))
+        connection.execute(schema_version.delete().where(schema_version.c.version > 2))
+
+    assert store.create_schema() == [3]
+
+    with store.engine.connect() as connection:
+        inspector = sa.inspect(connection)
+        tables = set(inspector.get_table_names())
+        label_indexes = {i["name"] for i in inspector.get_indexes("labels")}
+        batch_indexes = {i["name"] for i in inspector.get_indexes("monitml_write_batches")}
+    assert {"monitml_routing", "monitml_leases", "monitml_alert_state"} <= tables
+    assert "ix_labels_ts" in label_indexes
+    assert "ix_monitml_write_batches_committed_at" in batch_indexes

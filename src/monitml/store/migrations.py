@@ -24,11 +24,16 @@ from monitml.errors import StoreError
 from monitml.store.results import save_signals
 from monitml.store.summaries import SUMMARY_COLUMNS, summarise
 from monitml.store.tables import (
+    alert_state,
     json_text,
+    labels,
+    leases,
     metadata,
     monitor_results,
     monitor_signals,
+    routing,
     schema_version,
+    write_batches,
 )
 
 __all__ = ["MIGRATIONS", "Migration", "current_version", "migrate"]
@@ -95,9 +100,23 @@ def _add_result_summaries(connection: sa.Connection) -> None:
         last = rows[-1].id
 
 
+def _add_shared_state(connection: sa.Connection) -> None:
+    """Routing, leases and alert state shared by replicas; the age indexes retention prunes by."""
+    # checkfirst: a store downgraded by hand (or by a test) may hold some of them already.
+    for table in (routing, leases, alert_state):
+        table.create(connection, checkfirst=True)
+    for table in (labels, write_batches):
+        for index in table.indexes:
+            if [c.name for c in index.columns] in (["ts"], ["committed_at"]):
+                index.create(connection, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "predictions, labels, references, monitor results, alerts", _create_tables),
     Migration(2, "monitor result summaries and signals, for the dashboard", _add_result_summaries),
+    Migration(
+        3, "routing, leases and alert state shared by replicas; age indexes", _add_shared_state
+    ),
 )
 
 

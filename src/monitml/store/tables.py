@@ -16,14 +16,17 @@ import sqlalchemy as sa
 from sqlalchemy.types import UserDefinedType
 
 __all__ = [
+    "alert_state",
     "alerts",
     "json_text",
     "labels",
+    "leases",
     "metadata",
     "monitor_results",
     "monitor_signals",
     "predictions",
     "references",
+    "routing",
     "schema_version",
     "write_batches",
 ]
@@ -82,6 +85,7 @@ labels = sa.Table(
     sa.Column("record_id", sa.String, primary_key=True),
     sa.Column("label", JsonText, nullable=False),
     sa.Column("ts", sa.Double, nullable=False),
+    sa.Index(None, "ts"),  # retention prunes by age
 )
 
 references = sa.Table(
@@ -159,6 +163,40 @@ write_batches = sa.Table(
     sa.Column("batch_id", sa.String, primary_key=True),
     sa.Column("committed_at", sa.Double, nullable=False),
     sa.Column("records", sa.Integer, nullable=False),
+    sa.Index(None, "committed_at"),  # retention prunes by age
+)
+
+# The routing every gateway replica serves: one row per model changed through PUT …/routing
+# (the config's routing applies to the others). ``revision`` grows by one with every change,
+# store-wide, so a replica polls ``max(revision)`` and reloads the table only when it moved.
+routing = sa.Table(
+    "monitml_routing",
+    metadata,
+    sa.Column("model", sa.String, primary_key=True),
+    sa.Column("weights", JsonText, nullable=False),
+    sa.Column("shadow", JsonText, nullable=False),
+    sa.Column("revision", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+)
+
+# Leases with an expiry (SQLite's way of electing one active monitor; PostgreSQL uses an
+# advisory lock instead, see ``monitml.store.lease``).
+leases = sa.Table(
+    "monitml_leases",
+    metadata,
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("holder", sa.String, nullable=False),
+    sa.Column("expires_at", sa.Double, nullable=False),
+)
+
+# What the active monitor's alert engine needs to go on where it stopped (alerts pending or
+# firing, which of them were notified and when): a standby taking over reads it back.
+alert_state = sa.Table(
+    "monitml_alert_state",
+    metadata,
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("state", JsonText, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
 )
 
 schema_version = sa.Table(
