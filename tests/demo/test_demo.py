@@ -1,0 +1,174 @@
+"""``monitml demo`` exactly as a newcomer types it: from an empty folder, ``--out`` relative.
+
+One run (with ``--serve``, so the gateway it leaves up is checked too) backs every claim here:
+the canary's alert goes pending → firing → resolved for v2 alone after v2 is routed out, the
+delayed labels are all joined a month late, and each report the demo names exists.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from monitml.demo.data import load_flights
+from monitml.demo.models import load_ames, split_ames
+from monitml.store import PredictionStore
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(400)]
+
+MONITML = str(Path(sys.executable).with_name("monitml"))
+
+
+@dataclass
+class DemoRun:
+    folder: Path
+    process: subprocess.Popen[str]
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_for(self, pattern: str, timeout: float) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                match = re.search(pattern, line)
+                if match is not None:
+                    return match
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.2)
+        raise AssertionError(f"no line matching {pattern!r}; the demo printed:\n{self.text}")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
+    folder = tmp_path_factory.mktemp("newcomer")
+    process = subprocess.Popen(
+        [MONITML, "demo", "--out", "demo-rel", "--serve"],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(folder), "COLUMNS": "120"},
+    )
+    run = DemoRun(folder, process)
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            run.lines.append(line.rstrip("\n"))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    run.wait_for(r"^Swagger:", timeout=300)
+    try:
+        yield run
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+        reader.join(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _store(run: DemoRun) -> PredictionStore:
+    return PredictionStore.from_url(f"sqlite:///{run.folder / 'demo-rel' / 'monitml.db'}")
+
+
+def test_the_demo_prints_no_traceback_and_every_report_it_names_exists(demo: DemoRun) -> None:
+    reports = [m.group(1) for line in demo.lines if (m := re.match(r"^Report: (.+)$", line))]
+    assert reports, demo.text
+    for report in reports:
+        path = demo.folder / report  # relative to where the command ran
+        assert path.is_file(), report
+        assert path.stat().st_size > 1000, report
+        assert report.startswith("demo-rel/"), report
+    assert "Traceback" not in demo.text
+
+
+def test_the_canary_alert_fires_for_v2_only_and_resolves_after_v2_is_routed_out(
+    demo: DemoRun,
+) -> None:
+    store = _store(demo)
+    try:
+        events = list(reversed(store.list_alert_events(model="house-price")))
+    finally:
+        store.dispose()
+    states = [(e["version"], e["state"]) for e in events if e["state"] != "inactive"]
+    assert [s for v, s in states if v == "v2"] == ["pending", "firing", "resolved"]
+    assert all(v == "v2" for v, _ in states)
+    assert re.search(r"PUT /models/house-price/routing .* → 200", demo.text)
+    assert "notification FIRING LowAveragePrediction house-price/v2" in demo.text
+    assert "notification RESOLVED LowAveragePrediction house-price/v2" in demo.text
+
+
+def test_v2_stops_getting_sales_once_routed_out_and_v1_gets_about_three_quarters_before(
+    demo: DemoRun,
+) -> None:
+    store = _store(demo)
+    try:
+        frame = store.read_window("house-price", with_labels=True)
+    finally:
+        store.dispose()
+    _, sales = split_ames(load_ames())
+    assert len(frame) == len(sales)  # every Ames sale of 2008–2010 with a complete record
+    assert frame["label"].notna().all()  # each price came back
+    v2 = frame[frame["version"] == "v2"]
+    assert 0 < len(v2) < 0.25 * len(frame)
+    last_v2 = v2["timestamp"].max()
+    assert (frame[frame["timestamp"] > last_v2 + 1]["version"] == "v1").all()
+    early = frame[frame["timestamp"] <= last_v2]
+    assert 0.6 < (early["version"] == "v1").mean() < 0.9
+
+
+def test_every_flight_is_logged_and_its_label_arrives_a_month_later(demo: DemoRun) -> None:
+    store = _store(demo)
+    try:
+        flights = store.read_window("flight-delay", "v1")
+        chunks = store.list_monitor_results("flight-delay", kind="chunk")
+    finally:
+        store.dispose()
+    replayed = load_flights()["scheduled"].dt.month > 3
+    assert len(flights) == int(replayed.sum())
+    assert flights["label"].notna().all()
+    months = {c["window_start"] for c in chunks}
+    assert len(months) == 9  # April to December, each checked as it arrived and at the end
+    final = [c for c in chunks if c["payload"]["labelled_rows"]]
+    assert len(final) == 9
+    assert all(0.8 < c["payload"]["performance"]["accuracy"] < 1.0 for c in final)
+
+
+def test_the_check_the_demo_suggests_runs_on_its_config_from_the_same_folder(
+    demo: DemoRun, tmp_path: Path
+) -> None:
+    out = tmp_path / "check.json"
+    command = [
+        MONITML, "check", "--config", "demo-rel/monitml.yaml", "--model", "flight-delay",
+        "--from", "2013-04-01", "--to", "2014-01-01", "--chunk", "1mo", "--json", str(out),
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=demo.folder, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    chunks = json.loads(out.read_text())["chunks"]
+    assert len(chunks) == 9
+    assert {c["version"] for c in chunks} == {"v1"}
+
+
+def test_the_gateway_left_up_by_serve_answers_on_the_urls_it_printed(demo: DemoRun) -> None:
+    swagger = demo.wait_for(r"^Swagger:\s+(\S+)", timeout=5).group(1)
+    metrics = demo.wait_for(r"^Metrics:\s+(\S+)", timeout=5).group(1)
+    assert httpx.get(swagger, timeout=10).status_code == 200
+    text = httpx.get(metrics, timeout=10).text
+    assert 'monitml_requests_total{model="house-price"' in text
