@@ -111,7 +111,7 @@ def _downgrade_to_version_one(store: PredictionStore) -> None:
     """What a store written by the first schema looks like: no summaries, no signals table."""
     with store.engine.begin() as connection:
         connection.execute(sa.text("DROP TABLE monitor_signals"))
-        connection.execute(sa.text("DROP INDEX ix_monitor_results_model_version_window_end"))
+        connection.execute(sa.text("DROP INDEX ix_monitor_results_window_summaries"))
         for name in SUMMARY_COLUMNS:
             connection.execute(sa.text(f"ALTER TABLE monitor_results DROP COLUMN {name}"))
         connection.execute(schema_version.delete().where(schema_version.c.version > 1))

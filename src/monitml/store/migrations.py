@@ -59,8 +59,8 @@ _BACKFILL_BATCH = 1_000
 
 
 def _add_result_summaries(connection: sa.Connection) -> None:
-    """Summary columns, the (model, version, window_end) index and ``monitor_signals``, filled
-    in from the payloads already stored."""
+    """Summary columns, their (model, version, window_end, …) index and ``monitor_signals``,
+    filled in from the payloads already stored."""
     table, preparer = monitor_results, connection.dialect.identifier_preparer
     for name in SUMMARY_COLUMNS:
         kind = table.c[name].type.compile(dialect=connection.dialect)
@@ -71,7 +71,7 @@ def _add_result_summaries(connection: sa.Connection) -> None:
             )
         )
     for index in table.indexes:
-        if [c.name for c in index.columns] == ["model", "version", "window_end"]:
+        if index.name == "ix_monitor_results_window_summaries":
             index.create(connection)
     monitor_signals.create(connection)
     last = 0
