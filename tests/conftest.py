@@ -12,6 +12,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -189,6 +190,13 @@ class Webhook:
 
 @pytest.fixture
 def webhook() -> Iterator[Webhook]:
+    with receiving_webhook() as receiver:
+        yield receiver
+
+
+@contextmanager
+def receiving_webhook() -> Iterator[Webhook]:
+    """A webhook receiver thread on a free loopback port, for as long as the block runs."""
     holder: list[Webhook] = []
 
     class Handler(BaseHTTPRequestHandler):

@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conftest import Webhook, receiving_webhook
 from monitml.demo.data import load_flights
 from monitml.demo.models import load_ames, split_ames
 from monitml.store import PredictionStore
@@ -34,6 +35,7 @@ MONITML = str(Path(sys.executable).with_name("monitml"))
 class DemoRun:
     folder: Path
     process: subprocess.Popen[str]
+    slack: Webhook
     lines: list[str] = field(default_factory=list)
 
     @property
@@ -54,17 +56,25 @@ class DemoRun:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
+def slack() -> Iterator[Webhook]:
+    """Stands in for Slack's incoming webhook (it receives Slack's JSON, not Alertmanager's)."""
+    with receiving_webhook() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory, slack: Webhook) -> Iterator[DemoRun]:
     folder = tmp_path_factory.mktemp("newcomer")
+    environ = {"PATH": "/usr/bin:/bin", "HOME": str(folder), "COLUMNS": "120"}
     process = subprocess.Popen(
         [MONITML, "demo", "--out", "demo-rel", "--serve"],
         cwd=folder,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(folder), "COLUMNS": "120"},
+        env={**environ, "SLACK_WEBHOOK_URL": slack.url},
     )
-    run = DemoRun(folder, process)
+    run = DemoRun(folder, process, slack)
 
     def read() -> None:
         assert process.stdout is not None
@@ -172,3 +182,12 @@ def test_the_gateway_left_up_by_serve_answers_on_the_urls_it_printed(demo: DemoR
     assert httpx.get(swagger, timeout=10).status_code == 200
     text = httpx.get(metrics, timeout=10).text
     assert 'monitml_requests_total{model="house-price"' in text
+
+
+def test_with_slack_webhook_url_set_the_notifications_also_go_to_slack(demo: DemoRun) -> None:
+    firing = demo.slack.wait_for(
+        lambda body: "LowAveragePrediction" in json.dumps(body) and "FIRING" in json.dumps(body),
+        timeout=5,
+        what="a Slack message about the firing alert",
+    )
+    assert "house-price" in json.dumps(firing)
