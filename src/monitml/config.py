@@ -56,6 +56,17 @@ class StoreConfig(_Section):
         description="SQLAlchemy URL: sqlite:///file.db or postgresql+psycopg://user@host/db; "
         "a relative SQLite file is resolved against the config folder.",
     )
+    retention: Duration | None = Field(
+        None,
+        description="Predictions, labels, monitor results and writer batch ids older than this "
+        "(e.g. 90d) are deleted by the gateway in the background, in small batches; null: kept.",
+    )
+
+    @model_validator(mode="after")
+    def _positive_retention(self) -> Self:
+        if self.retention is not None and self.retention <= 0:
+            raise ValueError(".retention: must be positive, like 90d")
+        return self
 
 
 class FeaturesConfig(_Section):

@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from monitml.app.dashboard import gateway_dashboard
 from monitml.app.models import build_served_model
 from monitml.app.monitoring import start_embedded_monitor
+from monitml.app.retention import start_retention
 from monitml.app.store import open_store
 from monitml.config import Settings, load_settings
 from monitml.errors import ConfigError
@@ -93,9 +94,11 @@ def build_gateway_app(settings: Settings) -> FastAPI:
     writer = LogWriter(store, max_queue=settings.server.log_queue, spill_path=spill_path)
     metrics = GatewayMetrics()
     stop_monitor = _embedded_monitor(settings, metrics, store)
+    stop_retention = start_retention(settings, store)
 
     def release() -> None:
         stop_monitor()
+        stop_retention()
         store.dispose()
         spill_lock.close()
 

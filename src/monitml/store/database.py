@@ -21,7 +21,7 @@ from sqlalchemy import exc
 from sqlalchemy.dialects import postgresql, sqlite
 
 from monitml.errors import StoreError
-from monitml.store import results
+from monitml.store import results, shared
 from monitml.store.bulk import insert_rows
 from monitml.store.encoding import dumps
 from monitml.store.engine import DEFAULT_URL, create_store_engine, is_connection_error, safe_url
@@ -304,6 +304,40 @@ class PredictionStore:
             return results.list_alert_events(
                 connection, model=model, rule=rule, since=since, limit=limit
             )
+
+    # -- state shared by replicas (see monitml.store.shared) ---------------------------------
+
+    def save_routing(
+        self, model: str, weights: Mapping[str, float], shadow: Sequence[str] = ()
+    ) -> int:
+        """Record a routing change for every replica; return its store-wide revision."""
+        options = {"monitml_sqlite_begin": "BEGIN IMMEDIATE"}
+        with (
+            self._connection_errors(),
+            self.engine.connect().execution_options(**options) as connection,
+            connection.begin(),
+        ):
+            return shared.save_routing(connection, model, weights, shadow)
+
+    def load_routing(self) -> dict[str, shared.SavedRouting]:
+        """The routing of every model changed through :meth:`save_routing`."""
+        with self._connection_errors(), self.engine.connect() as connection:
+            return shared.load_routing(connection)
+
+    def routing_revision(self) -> int:
+        """The newest routing revision (0: never changed); cheap enough to poll."""
+        with self._connection_errors(), self.engine.connect() as connection:
+            return shared.routing_revision(connection)
+
+    def save_alert_state(self, name: str, state: Mapping[str, Any]) -> None:
+        """Replace the alert engine state saved under ``name``."""
+        with self._connection_errors(), self.engine.begin() as connection:
+            shared.save_alert_state(connection, name, state)
+
+    def load_alert_state(self, name: str) -> dict[str, Any] | None:
+        """The alert engine state saved under ``name``, or None."""
+        with self._connection_errors(), self.engine.connect() as connection:
+            return shared.load_alert_state(connection, name)
 
     def prune_write_batches(self, older_than: float) -> int:
         """Forget writer batch ids committed before ``older_than`` (epoch seconds)."""
