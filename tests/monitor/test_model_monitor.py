@@ -98,3 +98,15 @@ def test_performance_is_computed_on_the_rows_whose_labels_arrived() -> None:
 def test_a_reference_missing_a_feature_is_a_config_error(reference: pd.DataFrame) -> None:
     with pytest.raises(ConfigError, match="missing feature column"):
         ModelMonitor("m", reference, features=[*FEATURES, "nope"])
+
+
+def test_the_logs_bookkeeping_columns_are_not_reported_as_data_quality_issues(
+    reference: pd.DataFrame,
+) -> None:
+    monitor = ModelMonitor("m", reference, features=FEATURES)
+    window = _frame(np.random.default_rng(3), 1_000).assign(
+        record_id="r", request_id="q", timestamp=0.0, version="v1", shadow=False, proba_1=0.5
+    )
+    result = monitor.evaluate(window, "v1")
+    assert result.report is not None
+    assert not [i for i in result.report.quality["issues"] if "only in current" in i]

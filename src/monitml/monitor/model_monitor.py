@@ -63,6 +63,9 @@ class ModelMonitor:
             frame = frame.rename(columns={target: LABEL})
         kept = [*self.features, *(c for c in (PREDICTION, LABEL) if c in frame.columns)]
         frame = frame[kept]
+        # A window carries the log's bookkeeping (record_id, timestamp, probabilities…): only
+        # the reference's columns are compared, or each would be reported as "only in current".
+        self.compared = [*self.features, PREDICTION, LABEL]
         has_label = LABEL in frame.columns
         has_prediction = PREDICTION in frame.columns
         self.alpha = self.policy.feature_alpha(len(self.features))
@@ -144,7 +147,7 @@ class ModelMonitor:
         report = None
         if rows >= self.policy.min_rows:
             report = self.comparator.compare(
-                window,
+                window[[c for c in self.compared if c in window.columns]],
                 sources={
                     "reference": {"source": f"{self.model} reference"},
                     "current": {"source": f"{self.model}/{version} window"},
