@@ -6,6 +6,7 @@
 #   chromium                 /usr/bin/chromium               (tests/report/test_browser.py)
 #   postgresql               initdb, pg_ctl                  (the throwaway cluster in tests/conftest.py)
 #   npm                      npm                             (the 3M-row data set, `make test-data`)
+#   docker-compose           docker-compose                  (tests/deploy: `docker-compose config`)
 #
 # npm may come from elsewhere (a nodejs build that conflicts with Debian's npm): any npm will do.
 # Installs as root, or through passwordless `sudo -n`; otherwise prints one line naming the
@@ -22,6 +23,7 @@ need amtool prometheus-alertmanager
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 need npm npm
+need docker-compose docker-compose
 
 [ "${#missing[@]}" -eq 0 ] && exit 0
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)

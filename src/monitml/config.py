@@ -33,6 +33,7 @@ from monitml.serving.routing import check_routing
 __all__ = [
     "AuthConfig",
     "FeaturesConfig",
+    "LogConfig",
     "ModelConfig",
     "MonitorConfig",
     "ServerConfig",
@@ -158,12 +159,43 @@ class ModelConfig(_Section):
 
 
 class AuthConfig(_Section):
-    """The admin token is read from this environment variable, never from the file."""
+    """Bearer tokens are read from these environment variables, never from the file."""
 
     admin_token_env: str = Field(
         "MONITML_ADMIN_TOKEN",
         description="Variable with the bearer token of PUT /models/{m}/routing (unset: refused).",
     )
+    # Null keeps the route open; a name makes the token required, and the gateway refuses to
+    # start while that variable is unset or empty (fail closed, never silently open).
+    ingest_token_env: str | None = Field(
+        None,
+        description="Variable with the bearer token of /log and /feedback (null: open to all).",
+    )
+    predict_token_env: str | None = Field(
+        None, description="Variable with the bearer token of /predict (null: open to all)."
+    )
+
+
+class LogConfig(_Section):
+    """What ``POST /models/{m}/log`` and ``/feedback`` accept, and how logged records are kept."""
+
+    allow_external_versions: bool = Field(
+        False, description="Let /log name versions that are not configured (else a 422)."
+    )
+    label_window: Duration = Field(
+        30 * 86_400.0,
+        description="How long after its first label an id with no logged prediction may still "
+        "be labelled; later labels for it get a 422.",
+    )
+    durability: Literal["memory", "disk"] = Field(
+        "memory", description="Where queued records wait for the store: memory or disk."
+    )
+
+    @model_validator(mode="after")
+    def _positive_window(self) -> Self:
+        if self.label_window <= 0:
+            raise ValueError(".label_window: must be positive")
+        return self
 
 
 class ServerConfig(_Section):
@@ -186,6 +218,12 @@ class ServerConfig(_Section):
     )
     shutdown_timeout: float = Field(
         default=10.0, gt=0, description="Seconds to flush the log writer when stopping."
+    )
+    max_concurrency: int | None = Field(
+        default=256,
+        ge=1,
+        description="Requests handled at once per worker; more get a 503 with Retry-After "
+        "(null: no limit).",
     )
     # Threads one prediction may use inside the model (OpenMP, BLAS). Requests already run in
     # parallel; letting each single-row prediction start a thread team costs far more than it
@@ -254,6 +292,7 @@ class Settings(BaseSettings):
         default_factory=dict, description="The served models by name (the name is in the URLs)."
     )
     auth: AuthConfig = AuthConfig()
+    log: LogConfig = LogConfig()
     server: ServerConfig = ServerConfig()
     monitor: MonitorConfig = MonitorConfig()
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
