@@ -71,6 +71,8 @@ def write_config(folder: Path, port: int) -> Path:
             }
         },
         "auth": {"admin_token_env": TOKEN_ENV},
+        # The client logs predictions under its own version names ("batch-job", "external").
+        "log": {"allow_external_versions": True},
         "server": {"port": port},
     }
     path = folder / "monitml.yaml"

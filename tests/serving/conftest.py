@@ -2,11 +2,14 @@
 
 Each test builds the small app it needs with ``make_gateway`` and talks to it through
 ``serve(app)``, which runs the app's lifespan (writer start, flush on exit) and an httpx client
-on the ASGI interface.
+on the ASGI interface, or ``live_server(app)``, a real uvicorn server on a loopback port.
 """
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ import httpx
 import joblib
 import pandas as pd
 import pytest
+import uvicorn
 from fastapi import FastAPI
 
 from monitml.demo.models import (
@@ -136,7 +140,9 @@ def make_gateway(
         admin_token: str | None = "s3cret",
         max_body_bytes: int = 1_048_576,
         max_batch: int = 1_000,
+        **options: Any,
     ) -> Gateway:
+        """``options``: the other keywords of ``create_app`` (tokens, limits, label window)."""
         if models is None:
             models = [
                 ServedModel(
@@ -161,6 +167,7 @@ def make_gateway(
             admin_token=admin_token,
             max_body_bytes=max_body_bytes,
             max_batch=max_batch,
+            **options,
         )
         return Gateway(app, store, writer, metrics, folder)
 
@@ -206,6 +213,29 @@ def serve(app: FastAPI) -> Iterator[Client]:
             yield Client(portal, client)
         finally:
             portal.call(client.aclose)
+
+
+@contextmanager
+def live_server(app: FastAPI) -> Iterator[str]:
+    """Run ``app`` under uvicorn in a thread on a free loopback port; yield its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, name="test-gateway", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the gateway did not start within 30 s")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
 
 
 def metric_sum(text: str, name: str, **labels: str) -> float:

@@ -94,7 +94,7 @@ def test_health_is_live_and_ready_while_serving(make_gateway: GatewayFactory) ->
 def test_predictions_made_elsewhere_are_logged(
     make_gateway: GatewayFactory, house_rows: list[dict[str, Any]]
 ) -> None:
-    gateway = make_gateway()
+    gateway = make_gateway(allow_external_versions=True)
     logged = [
         {"id": f"ext-{i}", "version": "batch-job", "features": row, "prediction": 150_000.0 + i}
         for i, row in enumerate(house_rows[:10])

@@ -37,6 +37,7 @@ __all__ = [
     "check_gateway",
     "claim_spill_path",
     "limit_model_threads",
+    "required_token",
 ]
 
 CONFIG_ENV = "MONITML_CONFIG"
@@ -73,10 +74,23 @@ def limit_model_threads(threads: int | None) -> None:
     threadpool_limits(threads)
 
 
+def required_token(variable: str | None, key: str) -> str | None:
+    """The token in ``variable``; None when no variable is named. Fails closed: a named
+    variable that is unset or empty is a ConfigError, never an open route."""
+    if variable is None:
+        return None
+    token = os.environ.get(variable)
+    if not token:
+        raise ConfigError(f"{key}: the environment variable {variable} is not set or empty")
+    return token
+
+
 def check_gateway(settings: Settings) -> None:
     """Fail with a ConfigError now if the gateway could not start (loads and drops the models)."""
     if not settings.models:
         raise ConfigError("models: no model is configured")
+    required_token(settings.auth.ingest_token_env, "auth.ingest_token_env")
+    required_token(settings.auth.predict_token_env, "auth.predict_token_env")
     for name, config in settings.models.items():
         build_served_model(name, config)
     open_store(settings).dispose()
@@ -86,6 +100,8 @@ def build_gateway_app(settings: Settings) -> FastAPI:
     """Load every model, open the store and the writer, and return the gateway app."""
     if not settings.models:
         raise ConfigError("models: no model is configured")
+    ingest_token = required_token(settings.auth.ingest_token_env, "auth.ingest_token_env")
+    predict_token = required_token(settings.auth.predict_token_env, "auth.predict_token_env")
     limit_model_threads(settings.server.model_threads)
     served = [build_served_model(name, config) for name, config in settings.models.items()]
     limit_model_threads(settings.server.model_threads)  # for the libraries the models loaded
@@ -109,8 +125,13 @@ def build_gateway_app(settings: Settings) -> FastAPI:
         metrics=metrics,
         routing_state=RoutingStateFile(settings.server.routing_state),
         admin_token=os.environ.get(settings.auth.admin_token_env) or None,
+        ingest_token=ingest_token,
+        predict_token=predict_token,
+        allow_external_versions=settings.log.allow_external_versions,
+        label_window=settings.log.label_window,
         max_body_bytes=settings.server.max_body_bytes,
         max_batch=settings.server.max_batch,
+        max_concurrency=settings.server.max_concurrency,
         shutdown_timeout=settings.server.shutdown_timeout,
         on_shutdown=release,
     )

@@ -16,15 +16,18 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
-from monitml.serving.limits import BodySizeLimit
+from monitml.serving.labels import LabelWindow
+from monitml.serving.limits import BodySizeLimit, ConcurrencyLimit
 from monitml.serving.metrics import GatewayMetrics
 from monitml.serving.model import ServedModel
 from monitml.serving.routers import health, models
-from monitml.serving.routers.predict import model_router
+from monitml.serving.routers.predict import RETRY_AFTER_SECONDS, model_router
 from monitml.serving.routing_state import RoutingStateFile
 from monitml.serving.schemas import build_schemas
 from monitml.serving.state import GatewayState
@@ -33,6 +36,8 @@ from monitml.store import LogWriter, PredictionStore
 __all__ = ["create_app"]
 
 _REFRESH_SECONDS = 1.0
+# What FastAPI answers (400) to a body it cannot even decode; invalid input is a 422 here.
+_UNPARSABLE_BODY = "There was an error parsing the body"
 
 
 def create_app(
@@ -43,8 +48,13 @@ def create_app(
     metrics: GatewayMetrics | None = None,
     routing_state: RoutingStateFile | None = None,
     admin_token: str | None = None,
+    ingest_token: str | None = None,
+    predict_token: str | None = None,
+    allow_external_versions: bool = False,
+    label_window: float = 30 * 86_400.0,
     max_body_bytes: int = 1_048_576,
     max_batch: int = 1_000,
+    max_concurrency: int | None = None,
     shutdown_timeout: float = 10.0,
     on_shutdown: Callable[[], None] | None = None,
 ) -> FastAPI:
@@ -53,7 +63,11 @@ def create_app(
     ``writer`` must not be started yet: the app starts it, and closes it on shutdown, then
     calls ``on_shutdown`` (the composition root disposes of the store there). Routing saved in
     ``routing_state`` overrides the models' routing at start; ``PUT /models/{m}/routing``
-    (allowed with ``admin_token``) writes it there.
+    (allowed with ``admin_token``) writes it there. With ``ingest_token``, ``/log`` and
+    ``/feedback`` need it as a bearer token; with ``predict_token``, ``/predict`` does.
+    ``/log`` takes only the models' versions unless ``allow_external_versions``; labels for
+    unknown ids are taken for ``label_window`` seconds (``monitml.serving.labels``). Past
+    ``max_concurrency`` requests in flight under ``/models``, the answer is a 503.
     """
     names = [model.name for model in served]
     if len(set(names)) != len(names):
@@ -65,6 +79,9 @@ def create_app(
         metrics=metrics if metrics is not None else GatewayMetrics(),
         routing_state=routing_state,
         admin_token=admin_token,
+        ingest_token=ingest_token,
+        predict_token=predict_token,
+        label_window=LabelWindow(label_window),
     )
 
     @asynccontextmanager
@@ -96,12 +113,22 @@ def create_app(
     app.state.gateway = state
     predict_paths: dict[str, str] = {}
     for model in served:
-        schemas = build_schemas(model.name, model.features, model.task, model.target, max_batch)
-        app.include_router(model_router(model, schemas, state))
+        versions = None if allow_external_versions else list(model.versions)
+        schemas = build_schemas(
+            model.name, model.features, model.task, model.target, max_batch, versions
+        )
+        app.include_router(model_router(model, schemas, state, versions))
         predict_paths[f"/models/{model.name}/predict"] = model.name
     app.include_router(models.router)
     app.include_router(health.router)
     app.add_middleware(BodySizeLimit, max_body_bytes=max_body_bytes)
+    if max_concurrency is not None:
+        app.add_middleware(
+            ConcurrencyLimit,
+            max_concurrency=max_concurrency,
+            retry_after=RETRY_AFTER_SECONDS,
+            on_reject=lambda: state.metrics.rejected("overload"),
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_input(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -114,6 +141,16 @@ def create_app(
             for item in error.errors()
         ]
         return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        if error.status_code == 400 and error.detail == _UNPARSABLE_BODY:
+            model = predict_paths.get(request.url.path)
+            if model is not None:
+                state.metrics.invalid(model)
+            detail = [{"loc": ["body"], "msg": "The body is not JSON.", "type": "json_invalid"}]
+            return JSONResponse({"detail": detail}, status_code=422)
+        return await http_exception_handler(request, error)
 
     return app
 

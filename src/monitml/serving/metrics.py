@@ -35,6 +35,7 @@ __all__ = [
     "CONTENT_TYPE_LATEST",
     "DEFAULT_PREDICTION_BUCKETS",
     "DURATION_BUCKETS",
+    "REJECTIONS",
     "GatewayMetrics",
     "ProcessMetrics",
     "multiprocess_dir",
@@ -51,6 +52,8 @@ DEFAULT_PREDICTION_BUCKETS = (
 )  # fmt: skip
 
 _PID_IN_FILENAME = re.compile(r"_(\d+)\.db$")
+# Why a request was answered 503 at once (the only values of the ``reason`` label).
+REJECTIONS = ("overload", "log_unavailable")
 
 
 def multiprocess_dir() -> str | None:
@@ -167,6 +170,14 @@ class GatewayMetrics:
             ["model", "version", "class"],
             registry=r,
         )
+        self.rejected_requests = Counter(
+            "monitml_requests_rejected_total",
+            "Requests answered 503 at once: overload (server.max_concurrency reached) or "
+            "log_unavailable (a record could be neither queued nor spilled).",
+            ["reason"],
+            registry=r,
+        )
+        self._rejected = {reason: self.rejected_requests.labels(reason) for reason in REJECTIONS}
         if self.folder is None:
             r.register(ProcessMetrics())
         self._children: dict[tuple[str, str], _VersionChildren] = {}
@@ -208,6 +219,10 @@ class GatewayMetrics:
         children = self.children(model, version)
         children.error.inc()
         children.duration.observe(seconds)
+
+    def rejected(self, reason: str) -> None:
+        """A request answered 503 at once; ``reason`` is one of ``REJECTIONS``."""
+        self._rejected[reason].inc()
 
     def invalid(self, model: str) -> None:
         # No version was chosen for a request that did not validate.

@@ -9,8 +9,9 @@ request that misses a field, sends a wrong type, an unknown field or a non-finit
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -95,10 +96,23 @@ class ModelSchemas:
     label_field: str
 
 
+def _version_field(versions: Sequence[str] | None) -> tuple[Any, Any]:
+    """Any name (``"external"`` when absent), or one of the configured versions (required)."""
+    if versions is None:
+        name = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+        return name, Field("external", description="Your own name for the model version.")
+    return Literal[tuple(versions)], Field(description="One of the configured versions.")
+
+
 def build_schemas(
-    model: str, features: FeatureSchema, task: str, target: str | None, max_batch: int
+    model: str,
+    features: FeatureSchema,
+    task: str,
+    target: str | None,
+    max_batch: int,
+    versions: Sequence[str] | None = None,
 ) -> ModelSchemas:
-    """Generate the request classes of ``model``."""
+    """Generate the request classes of ``model``; ``/log`` takes only ``versions`` if given."""
     fields = dict(_feature_field(i, f) for i, f in enumerate(features))
     features_cls = create_model(_class_name(model, "Features"), __config__=_Closed, **fields)
     record_cls = create_model(
@@ -111,7 +125,7 @@ def build_schemas(
         _class_name(model, "LoggedPrediction"),
         __config__=_Closed,
         id=(RecordId | None, None),
-        version=(Annotated[str, StringConstraints(min_length=1, max_length=64)], "external"),
+        version=_version_field(versions),
         features=(features_cls, ...),
         prediction=(prediction, ...),
         probabilities=(
@@ -122,7 +136,7 @@ def build_schemas(
             FiniteFloat | None,
             Field(default=None, description="Epoch seconds; now if absent."),
         ),
-        latency_seconds=(Annotated[float, Field(ge=0, allow_inf_nan=False)] | None, None),
+        latency_seconds=(Annotated[FiniteFloat, Field(ge=0)] | None, None),
     )
     label_field = target or "label"
     label_type: Any = FiniteFloat if task == "regression" else Scalar
@@ -171,7 +185,8 @@ class LogAnswer(BaseModel):
 class FeedbackAnswer(BaseModel):
     received: int
     unknown_ids: list[str] = Field(
-        description="Ids with no logged prediction of this model: stored, but not joined yet."
+        description="Ids with no logged prediction of this model: stored, but not joined yet; "
+        "they may be labelled until log.label_window after their first label."
     )
 
 

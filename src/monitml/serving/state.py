@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
+from monitml.serving.labels import LabelWindow
 from monitml.serving.metrics import GatewayMetrics
 from monitml.serving.model import ServedModel
 from monitml.serving.routing import Routing, check_routing
 from monitml.serving.routing_state import RoutingStateFile
-from monitml.store import LogWriter, PredictionStore
+from monitml.store import LogWriter, PredictionRecord, PredictionStore
 
 __all__ = ["GatewayState"]
 
@@ -25,7 +26,23 @@ class GatewayState:
     metrics: GatewayMetrics
     routing_state: RoutingStateFile | None = None
     admin_token: str | None = None
+    ingest_token: str | None = None
+    predict_token: str | None = None
+    label_window: LabelWindow = field(default_factory=LabelWindow)
     ready: bool = False
+
+    def log(self, records: Iterable[PredictionRecord]) -> bool:
+        """Hand records to the writer; False if one could be neither queued nor spilled.
+
+        The writer counts such a record in ``dropped_total`` rather than raising, so a rise
+        during the hand-off means this request's record was lost (or, rarely, that the writer
+        thread lost a batch at the same moment: the answer is then a 503 it did not need).
+        """
+        writer = self.writer
+        before = writer.dropped_total
+        for record in records:
+            writer.submit(record)
+        return writer.dropped_total == before
 
     def publish_models(self) -> None:
         for model in self.models.values():

@@ -13,7 +13,14 @@ from monitml.serving.schemas import RoutingChange
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["models"])
+# Every route under /models may be refused at once past server.max_concurrency.
+_OVERLOAD: dict[int | str, dict[str, Any]] = {
+    503: {
+        "description": "Overloaded; retry after Retry-After seconds",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    }
+}
+router = APIRouter(tags=["models"], responses=_OVERLOAD)
 
 
 @router.get("/models", summary="Every served model: versions, routing and features")

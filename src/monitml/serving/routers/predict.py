@@ -1,7 +1,13 @@
 """``/models/{model}/predict``, ``/log`` and ``/feedback``, generated for each model.
 
 The prediction path is validate → route → predict (in the thread pool) → observe → enqueue;
-it never waits on the database. Shadow versions run after the answer has been sent.
+it never waits on the database. Shadow versions run after the answer has been sent. An answered
+record is never dropped silently: when the writer can neither queue nor spill it, the answer
+becomes a 503 (``monitml_requests_rejected_total{reason="log_unavailable"}``).
+
+``/log`` takes only the configured versions unless ``log.allow_external_versions``. Labels sent
+to ``/feedback`` for ids with no logged prediction are kept for ``log.label_window`` after their
+first label, then refused (see ``monitml.serving.labels``).
 """
 
 from __future__ import annotations
@@ -12,12 +18,13 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks
+from fastapi import APIRouter, BackgroundTasks, Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from monitml.errors import ModelError, StoreError
+from monitml.serving.deps import require_ingest, require_predict
 from monitml.serving.loaders import Predictions
 from monitml.serving.model import ServedModel
 from monitml.serving.schemas import (
@@ -37,6 +44,26 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"description": "Body or batch too large"},
     422: {"description": "Invalid input; the detail names the field"},
 }
+_AUTH: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No bearer token (the answer has WWW-Authenticate: Bearer)"},
+    403: {"description": "Wrong token"},
+}
+_UNAVAILABLE = {
+    "description": "Overloaded, or the prediction log can take nothing now; retry after "
+    "Retry-After seconds",
+    "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+}
+RETRY_AFTER_SECONDS = 1
+
+
+def log_unavailable(state: GatewayState) -> JSONResponse:
+    """The 503 of a request whose records the writer could neither queue nor spill."""
+    state.metrics.rejected("log_unavailable")
+    return JSONResponse(
+        {"detail": "The prediction log can take nothing now (queue full, spill file unwritable)."},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def _record_ids(records: Sequence[Any], request_id: str, single: bool) -> list[str]:
@@ -111,14 +138,15 @@ class _Predictor:
                 values[index] = answer.values[position]
                 if answer.probabilities is not None:
                     probabilities[index] = answer.probabilities[position]
-        submit = self.state.writer.submit
-        for index, row in enumerate(rows):
-            submit(
-                PredictionRecord(
-                    request_id, ids[index], model.name, versions[index], now, row,
-                    values[index], elapsed, False, probabilities[index],
-                )
-            )  # fmt: skip
+        logged = self.state.log(
+            PredictionRecord(
+                request_id, ids[index], model.name, versions[index], now, row,
+                values[index], elapsed, False, probabilities[index],
+            )
+            for index, row in enumerate(rows)
+        )  # fmt: skip
+        if not logged:
+            return log_unavailable(self.state)
         shadow = model.routing.shadow
         if shadow:
             background.add_task(self.shadow, shadow, rows, ids, request_id)
@@ -175,43 +203,87 @@ class _Predictor:
         records: list[Any] = [body] if isinstance(body, BaseModel) else body
         request_id = uuid.uuid4().hex
         now = time.time()
-        for index, record in enumerate(records):
-            record_id = str(record.id) if record.id is not None else f"{request_id}-{index}"
-            self.state.writer.submit(
-                PredictionRecord(
-                    request_id=request_id,
-                    record_id=record_id,
-                    model=self.model.name,
-                    version=record.version,
-                    timestamp=now if record.timestamp is None else record.timestamp,
-                    features=record.features.model_dump(by_alias=True),
-                    prediction=record.prediction,
-                    latency_seconds=record.latency_seconds or 0.0,
-                    probabilities=record.probabilities,
-                )
+        logged = self.state.log(
+            PredictionRecord(
+                request_id=request_id,
+                record_id=str(record.id) if record.id is not None else f"{request_id}-{index}",
+                model=self.model.name,
+                version=record.version,
+                timestamp=now if record.timestamp is None else record.timestamp,
+                features=record.features.model_dump(by_alias=True),
+                prediction=record.prediction,
+                latency_seconds=record.latency_seconds or 0.0,
+                probabilities=record.probabilities,
             )
+            for index, record in enumerate(records)
+        )
+        if not logged:
+            return log_unavailable(self.state)
         return JSONResponse({"request_id": request_id, "logged": len(records)}, status_code=202)
 
     async def feedback(self, body: Any) -> Any:
-        records: list[Any] = [body] if isinstance(body, BaseModel) else body
+        single = isinstance(body, BaseModel)
+        records: list[Any] = [body] if single else body
+        name, state, window = self.model.name, self.state, self.state.label_window
         now = time.time()
-        labels = [LabelRecord(self.model.name, str(r.id), r.label, now) for r in records]
+        labels = [LabelRecord(name, str(r.id), r.label, now) for r in records]
         try:
-            unknown = await run_in_threadpool(self.state.store.insert_labels, labels)
+            stale = window.expired(name, (label.record_id for label in labels), now=now)
+            if stale:  # the window has passed: refused unless the prediction has come since
+                known = await run_in_threadpool(state.store.known_record_ids, name, stale)
+                known |= state.writer.pending_record_ids(stale)
+                window.matched(name, known)
+                refused = [i for i in stale if i not in known]
+                if refused:
+                    return _refused_labels(labels, set(refused), single, window.window)
+            unknown = await run_in_threadpool(state.store.insert_labels, labels)
         except StoreError as error:
             logger.error("Cannot store labels: %s", error)
             return JSONResponse(
                 {"detail": "The store is unreachable; send the labels again later."},
                 status_code=503,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
         # A prediction still on its way to the store is not unknown.
-        pending = self.state.writer.pending_record_ids(unknown) if unknown else set()
-        answer = {"received": len(labels), "unknown_ids": [i for i in unknown if i not in pending]}
-        return JSONResponse(answer)
+        pending = state.writer.pending_record_ids(unknown) if unknown else set()
+        waiting = [i for i in unknown if i not in pending]
+        if waiting:
+            window.received(name, waiting, now=now)
+        if len(window):
+            window.matched(name, {label.record_id for label in labels} - set(waiting))
+        return JSONResponse({"received": len(labels), "unknown_ids": waiting})
 
 
-def model_router(model: ServedModel, schemas: ModelSchemas, state: GatewayState) -> APIRouter:
-    """The routes of one model, with its own request schemas so ``/docs`` shows its fields."""
+def _refused_labels(
+    labels: Sequence[LabelRecord], refused: set[str], single: bool, window: float
+) -> JSONResponse:
+    """422 naming each label whose id had no prediction for longer than the label window."""
+    message = (
+        f"No prediction was logged with this id within log.label_window ({window:g} s) "
+        "of its first label; the labels of this request were not stored."
+    )
+    detail = [
+        {
+            "loc": ["body", "record", "id"] if single else ["body", "batch", index, "id"],
+            "msg": message,
+            "type": "label_window",
+        }
+        for index, label in enumerate(labels)
+        if label.record_id in refused
+    ]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+def model_router(
+    model: ServedModel,
+    schemas: ModelSchemas,
+    state: GatewayState,
+    versions: Sequence[str] | None = None,
+) -> APIRouter:
+    """The routes of one model, with its own request schemas so ``/docs`` shows its fields.
+
+    ``versions``: what ``/log`` accepts (as in ``schemas``); None for any name.
+    """
     handlers = _Predictor(model, state)
     prefix = f"/models/{model.name}"
     router = APIRouter(prefix=prefix, tags=[f"model: {model.name}"])
@@ -230,14 +302,20 @@ def model_router(model: ServedModel, schemas: ModelSchemas, state: GatewayState)
     log.__annotations__["body"] = schemas.log_body
     feedback.__annotations__["body"] = schemas.feedback_body
 
+    predict_auth = state.predict_token is not None
+    ingest_auth = state.ingest_token is not None
     router.add_api_route(
         "/predict",
         predict,
         methods=["POST"],
         summary=f"Predict with {model.name} (one record or a batch)",
+        description="Needs the predict token when auth.predict_token_env is set.",
+        dependencies=[Depends(require_predict)] if predict_auth else None,
         responses={
             200: {"model": PredictAnswer | PredictBatchAnswer},
+            **(_AUTH if predict_auth else {}),
             500: {"description": "The model failed"},
+            503: _UNAVAILABLE,
             **_ERRORS,
         },
         operation_id=f"predict_{model.name}",
@@ -248,7 +326,21 @@ def model_router(model: ServedModel, schemas: ModelSchemas, state: GatewayState)
         methods=["POST"],
         status_code=202,
         summary=f"Log predictions of {model.name} made elsewhere",
-        responses={202: {"model": LogAnswer}, **_ERRORS},
+        description=(
+            "Needs the ingest token when auth.ingest_token_env is set. "
+            + (
+                "Any version name is taken (log.allow_external_versions)."
+                if versions is None
+                else f"The version must be one of {list(versions)} (else a 422 naming it)."
+            )
+        ),
+        dependencies=[Depends(require_ingest)] if ingest_auth else None,
+        responses={
+            202: {"model": LogAnswer},
+            **(_AUTH if ingest_auth else {}),
+            503: _UNAVAILABLE,
+            **_ERRORS,
+        },
         operation_id=f"log_{model.name}",
     )
     router.add_api_route(
@@ -256,9 +348,19 @@ def model_router(model: ServedModel, schemas: ModelSchemas, state: GatewayState)
         feedback,
         methods=["POST"],
         summary=f"Send ground-truth labels of {model.name} by record id",
+        description=(
+            "Needs the ingest token when auth.ingest_token_env is set. A label for an id this "
+            "model has logged is stored. A label for an unknown id is stored too and listed in "
+            "unknown_ids (it may come before its prediction), until log.label_window "
+            f"({state.label_window.window:g} s) after that id's first label; later, while the "
+            "id is still unknown, the request gets a 422 naming the id and nothing of it is "
+            "stored. First labels are remembered per worker, in memory."
+        ),
+        dependencies=[Depends(require_ingest)] if ingest_auth else None,
         responses={
             200: {"model": FeedbackAnswer},
-            503: {"description": "The store is unreachable"},
+            **(_AUTH if ingest_auth else {}),
+            503: {**_UNAVAILABLE, "description": "Overloaded, or the store is unreachable"},
             **_ERRORS,
         },
         operation_id=f"feedback_{model.name}",
