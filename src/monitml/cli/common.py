@@ -1,7 +1,8 @@
-"""Helpers every command shares: one-line errors and list options."""
+"""Helpers every command shares: one-line errors, list options, listening sockets."""
 
 from __future__ import annotations
 
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,7 +12,7 @@ import typer
 
 from monitml.errors import MonitmlError
 
-__all__ = ["USAGE_ERROR", "fail", "split_list", "user_errors"]
+__all__ = ["USAGE_ERROR", "bind_socket", "fail", "split_list", "user_errors"]
 
 USAGE_ERROR = 2
 
@@ -32,6 +33,23 @@ def user_errors() -> Iterator[None]:
         fail(str(exc))
     except ValueError as exc:  # parameter validation in the style of scikit-learn
         fail(str(exc))
+
+
+def bind_socket(host: str, port: int, key: str) -> socket.socket:
+    """A TCP socket bound to ``host:port``, for the server to listen on; ``fail`` if it cannot be.
+
+    Binding here, before any server starts, turns "address already in use" (or a host that
+    does not resolve) into one line naming ``key``, the option or setting that chose the port.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        fail(f"{key}: cannot listen on {host}:{port}: {error.strerror or error}")
+    return sock
 
 
 def split_list(value: str | None) -> list[str]:
