@@ -7,6 +7,7 @@ that cannot be loaded, a version that cannot predict one reference row.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,25 @@ def _features(name: str, config: ModelConfig, reference: pd.DataFrame | None) ->
     )
 
 
+def _load_entrypoint(spec: str) -> Any:
+    """``load_entrypoint``, with the user's module imported first.
+
+    Importing it runs the user's code, so whatever it raises there (an error in their module,
+    a SyntaxError) is theirs: a ModelError naming the entrypoint, like a loader that raises.
+    A missing module is left to ``load_entrypoint``, which names it.
+    """
+    module_name = spec.partition(":")[0]
+    try:
+        importlib.import_module(module_name)
+    except ImportError:
+        pass
+    except Exception as error:  # the user's module, as the user's loader in load_entrypoint
+        raise ModelError(
+            f"cannot import {spec!r}: its module raised {type(error).__name__}: {error}"
+        ) from error
+    return load_entrypoint(spec)
+
+
 def _load_version(
     key: str, version: Any, features: FeatureSchema, task: str, sample: list[dict[str, Any]]
 ) -> Predictor:
@@ -91,7 +111,7 @@ def _load_version(
         if version.path is not None:
             loaded = load_file(version.path)
         else:
-            loaded = load_entrypoint(version.entrypoint)
+            loaded = _load_entrypoint(version.entrypoint)
         predictor = make_predictor(loaded, features, task)
     except ModelError as error:
         raise ConfigError(f"{key}.{source}: {error}") from error
