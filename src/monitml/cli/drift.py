@@ -9,8 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from monitml.cli.common import fail, split_list, user_errors
+from monitml.errors import DataError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from monitml.analysis import DriftReport
 
 __all__ = ["register"]
@@ -74,13 +77,13 @@ def drift(
     Exit status: 0, or 1 with --fail-on-drift when the dataset drifted; 2 on a usage or
     input error.
     """
-    from monitml.analysis import compare, read_table  # noqa: PLC0415  # keep `--help` fast
+    from monitml.analysis import compare  # noqa: PLC0415  # keep `--help` fast
     from monitml.schema import ColumnMapping  # noqa: PLC0415
 
     global_method, column_methods = _parse_methods(method)
     with user_errors():
-        ref_frame = read_table(reference)
-        cur_frame = read_table(current)
+        ref_frame = _read(reference, "REFERENCE")
+        cur_frame = _read(current, "CURRENT")
         mapping = ColumnMapping(
             numerical=split_list(numerical),
             categorical=split_list(categorical),
@@ -109,6 +112,15 @@ def drift(
         _print_table(report)
     if fail_on_drift and report.dataset_drift:
         raise typer.Exit(DRIFT_EXIT)
+
+
+def _read(path: Path, argument: str) -> pd.DataFrame:
+    from monitml.analysis import read_table  # noqa: PLC0415
+
+    try:
+        return read_table(path)
+    except DataError as error:
+        raise DataError(f"{argument}: {error}") from error
 
 
 def _parse_methods(option: str | None) -> tuple[str | None, dict[str, str]]:
