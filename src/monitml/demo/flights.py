@@ -41,7 +41,7 @@ from monitml.monitor.model_monitor import ModelMonitor
 from monitml.monitor.result import WindowResult
 from monitml.store import PredictionStore
 
-__all__ = ["MODEL", "FlightMonth", "LabelsStory", "replay_delayed_labels"]
+__all__ = ["MODEL", "FlightMonth", "LabelsStory", "quality_flags", "replay_delayed_labels"]
 
 MODEL = "flight-delay"
 VERSION = "v1"
@@ -58,7 +58,7 @@ class FlightMonth:
     labelled_rows: int
     predicted_share: float
     drifted: tuple[str, ...]
-    missing_share: float
+    quality: tuple[str, ...]
     performance: dict[str, float]
 
 
@@ -130,11 +130,13 @@ def replay_delayed_labels(
             for first_day, month in months:
                 records, truth = _records(month, model)
                 logged += _post(client, f"/models/{MODEL}/log", records)
-                labels += _post(client, f"/models/{MODEL}/feedback", waiting)  # last month's
+                arrived = _post(client, f"/models/{MODEL}/feedback", waiting)  # last month's
+                labels += arrived
                 waiting = truth
                 (first,) = _check(store, monitor, first_day.timestamp(), _next_month(first_day))
                 name = month_name(first_day.year, first_day.month)
-                progress.update(progress.task_ids[0], advance=1, status=_as_of(name, first))
+                console.print(f"  {_as_of(name, first)} · {arrived} arrivals of the month before")
+                progress.update(progress.task_ids[0], advance=1, status=name)
             labels += _post(client, f"/models/{MODEL}/feedback", waiting)  # December's, in January
         end = _next_month(months[-1][0])
         results = _check(store, monitor, start.timestamp(), end)
@@ -157,19 +159,34 @@ def _check(
     return run_check(store, monitor, start=start, end=end, chunk=MONTH, version=VERSION).results
 
 
+def quality_flags(result: WindowResult, *, floor: float = 0.01) -> tuple[str, ...]:
+    """The data-quality findings of a window worth a line: ``temp 12% out of range``."""
+    if result.report is None:
+        return ()
+    flags = []
+    for name, column in result.report.quality.get("columns", {}).items():
+        missing = (column.get("current") or {}).get("missing_share") or 0.0
+        for share, what in (
+            (missing, "missing"),
+            (column.get("out_of_range_share") or 0.0, "out of range"),
+            (column.get("unseen_share") or 0.0, "unseen categories"),
+        ):
+            if share >= floor:
+                flags.append(f"{name} {share:.0%} {what}")
+    return tuple(flags)
+
+
 def _as_of(name: str, result: WindowResult) -> str:
-    drifted = sum(1 for c in result.feature_results().values() if c.result.drift_detected)
-    waiting = "labels pending" if not result.labelled_rows else f"{result.labelled_rows} labels"
-    return f"{name}: {result.rows} flights, {drifted} features drifted, {waiting}"
+    drifted = [n for n, c in result.feature_results().items() if c.result.drift_detected]
+    quality = quality_flags(result)
+    return (
+        f"{name}: {result.rows} flights · drift {', '.join(drifted) or 'none'} · "
+        f"quality {', '.join(quality) or 'ok'} · no label yet"
+    )
 
 
 def _month(result: WindowResult) -> FlightMonth:
     moment = pd.Timestamp(result.window_start or 0, unit="s", tz="UTC")
-    report = result.report
-    frame_quality = report.quality.get("columns", {}) if report is not None else {}
-    missing = [
-        float((q.get("current") or {}).get("missing_share") or 0.0) for q in frame_quality.values()
-    ]
     shares = result.prediction.get("class_shares") or {}
     performance = result.performance()
     return FlightMonth(
@@ -178,6 +195,6 @@ def _month(result: WindowResult) -> FlightMonth:
         labelled_rows=result.labelled_rows,
         predicted_share=float(shares.get("1", 0.0)),
         drifted=tuple(n for n, c in result.feature_results().items() if c.result.drift_detected),
-        missing_share=max(missing, default=0.0),
+        quality=quality_flags(result),
         performance=performance,
     )

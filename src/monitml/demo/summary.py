@@ -20,7 +20,9 @@ CANARY_COLUMNS = [
     "month", "v1 sales", "v1 mean", "v1 MAE", "v1 drifted", "v2 sales", "v2 mean",
     "v2 prediction drift",
 ]  # fmt: skip
-FLIGHT_COLUMNS = ["month", "flights", "predicted late", "accuracy", "F1", "drifted features"]
+FLIGHT_COLUMNS = [
+    "month", "flights", "predicted late", "accuracy", "F1", "drifted features", "data quality",
+]  # fmt: skip
 
 
 def _money(value: float | None) -> str:
@@ -64,7 +66,7 @@ def _flights_table(months: list[FlightMonth]) -> Table:
     table = _table(
         "monitml check, flight-delay, one chunk per month, labels joined",
         FLIGHT_COLUMNS,
-        left={"month", "drifted features"},
+        left={"month", "drifted features", "data quality"},
     )
     for month in months:
         perf = month.performance
@@ -75,6 +77,7 @@ def _flights_table(months: list[FlightMonth]) -> Table:
             f"{perf['accuracy']:.3f}" if "accuracy" in perf else "—",
             f"{perf['f1']:.3f}" if "f1" in perf else "—",
             ", ".join(month.drifted) or "none",
+            ", ".join(month.quality) or "ok",
         )
     return table
 
