@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bokeh.models import (
     ColumnDataSource,
+    DatetimeTicker,
+    DatetimeTickFormatter,
     FactorRange,
     HoverTool,
     LinearColorMapper,
@@ -28,7 +31,7 @@ from monitml.report.format import as_float, fmt_count, fmt_number, fmt_share
 from monitml.report.period import PeriodResults, VersionPeriod
 from monitml.report.period_view import chunk_label, drift_ratio, feature_columns
 
-__all__ = ["REFERENCE_COLOR", "build_charts", "version_color"]
+__all__ = ["REFERENCE_COLOR", "TimeAxis", "build_charts", "version_color"]
 
 REFERENCE_COLOR = "#0072b2"
 _VERSION_COLORS = ("#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#999999")
@@ -60,11 +63,33 @@ def _link_hovers(plot: Any) -> Any:
     return plot
 
 
-def _time_figure(title: str, x_range: Range1d, height: int = _HEIGHT, **kw: Any) -> Any:
+@dataclass(frozen=True, slots=True)
+class TimeAxis:
+    """The time axis every time chart of one report shares: zoom one, they all zoom.
+
+    One ticker and formatter for all of them, too: a datetime ticker is a dozen models, and
+    each model is built, serialised and shipped once per chart otherwise.
+    """
+
+    range: Range1d
+    ticker: DatetimeTicker
+    formatter: DatetimeTickFormatter
+
+    @classmethod
+    def between(cls, start: float, end: float) -> TimeAxis:
+        """The axis from ``start`` to ``end`` (epoch milliseconds), not zoomable beyond."""
+        return cls(
+            Range1d(start=start, end=end, bounds=(start, end)),
+            DatetimeTicker(),
+            DatetimeTickFormatter(),
+        )
+
+
+def _time_figure(title: str, x_range: TimeAxis, height: int = _HEIGHT, **kw: Any) -> Any:
     plot = figure(
         title=title,
         x_axis_type="datetime",
-        x_range=x_range,
+        x_range=x_range.range,
         height=height,
         sizing_mode="stretch_width",
         tools=_TOOLS,
@@ -72,6 +97,9 @@ def _time_figure(title: str, x_range: Range1d, height: int = _HEIGHT, **kw: Any)
         toolbar_location="above",
         **kw,
     )
+    plot.xaxis.ticker = x_range.ticker
+    plot.xaxis.formatter = x_range.formatter
+    plot.xgrid.ticker = x_range.ticker
     plot.toolbar.logo = None
     return plot
 
@@ -106,7 +134,7 @@ def _nan(value: Any) -> float:
 
 
 def _prediction_chart(
-    entry: VersionPeriod, task: str, chunk: str, x_range: Range1d, color: str
+    entry: VersionPeriod, task: str, chunk: str, x_range: TimeAxis, color: str
 ) -> Any:
     middles, _ = _times(entry.chunks)
     labels = [chunk_label(c, chunk) for c in entry.chunks]
@@ -271,7 +299,7 @@ def _heatmap(
     features: Sequence[str],
     chunks: Sequence[Mapping[str, Any]],
     chunk: str,
-    x_range: Range1d,
+    x_range: TimeAxis,
     cells: Mapping[str, Sequence[tuple[float | None, dict[str, str]]]],
     mapper: LinearColorMapper,
     tooltips: list[tuple[str, str]],
@@ -361,7 +389,7 @@ def _quality_value(column: Mapping[str, Any], key: str) -> float | None:
 
 
 def _quality_charts(
-    entry: VersionPeriod, features: Sequence[str], chunk: str, x_range: Range1d
+    entry: VersionPeriod, features: Sequence[str], chunk: str, x_range: TimeAxis
 ) -> list[Any]:
     plots = []
     for key, title in _QUALITY:
@@ -405,7 +433,7 @@ _CLASSIFICATION_METRICS = (
 
 
 def _performance_charts(
-    entry: VersionPeriod, task: str, chunk: str, x_range: Range1d, color: str
+    entry: VersionPeriod, task: str, chunk: str, x_range: TimeAxis, color: str
 ) -> list[Any]:
     labelled = [c for c in entry.chunks if c.get("performance")]
     if not labelled:
@@ -539,7 +567,7 @@ def _performance_charts(
     return plots
 
 
-def _score_chart(feature: str, results: PeriodResults, x_range: Range1d) -> Any:
+def _score_chart(feature: str, results: PeriodResults, x_range: TimeAxis) -> Any:
     plot = _time_figure(f"{feature}: drift score / threshold per chunk", x_range, height=200)
     for index, entry in enumerate(results.versions):
         points = [
@@ -594,7 +622,7 @@ def build_charts(
     (name, slug) of ``features``. A group without data is absent or empty.
     """
     start, end = results.start * _MS, results.end * _MS
-    x_range = Range1d(start=start, end=end, bounds=(start, end))
+    x_range = TimeAxis.between(start, end)
     groups: dict[str, list[Any]] = {}
     names = [name for name, _ in features]
     ratio_mapper = LinearColorMapper(
