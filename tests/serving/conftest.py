@@ -140,6 +140,7 @@ def make_gateway(
         admin_token: str | None = "s3cret",
         max_body_bytes: int = 1_048_576,
         max_batch: int = 1_000,
+        log_queue: int = 100_000,
         **options: Any,
     ) -> Gateway:
         """``options``: the other keywords of ``create_app`` (tokens, limits, label window)."""
@@ -156,7 +157,9 @@ def make_gateway(
             ]
         store = PredictionStore.from_url(f"sqlite:///{folder / 'monitml.db'}")
         stores.append(store)
-        writer = LogWriter(store, spill_path=folder / "spill.jsonl", flush_interval=0.02)
+        writer = LogWriter(
+            store, spill_path=folder / "spill.jsonl", flush_interval=0.02, max_queue=log_queue
+        )
         metrics = GatewayMetrics()
         app = create_app(
             models,
