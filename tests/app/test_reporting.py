@@ -70,3 +70,12 @@ def test_an_unwritable_path_is_a_data_error(period_config: PeriodConfig, tmp_pat
         write_period_report(
             settings, "m", start=start, end=start + DAY, chunk="1d", out=tmp_path / "no" / "r.html"
         )
+
+
+def test_a_version_without_predictions_says_so(period_config: PeriodConfig, tmp_path: Path) -> None:
+    settings = load_settings(period_config.path)
+    start = period_config.start
+    out = write_period_report(
+        settings, "m", start=start, end=start + DAY, chunk="1d", version="v9", out=tmp_path / "r"
+    )
+    assert 'data-testid="verdict">v9: no predictions · 0 alerts<' in out.read_text()

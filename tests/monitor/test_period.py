@@ -92,3 +92,16 @@ def test_a_long_roc_curve_is_thinned_but_keeps_its_ends() -> None:
 
 def test_no_roc_curve_without_both_classes() -> None:
     assert roc_curve(np.array([0.2, 0.9]), np.array([True, True]), "1") is None
+
+
+def test_a_given_version_gets_its_own_alert_events_and_the_models(make_log: LogFactory) -> None:
+    log = make_log(days=1)
+    for version, rule in (("v1", "OfV1"), ("v2", "OfV2"), (None, "OfTheModel")):
+        log.store.save_alert_event(
+            {"rule": rule, "state": "firing", "starts_at": START + 60, "model": "m",
+             "version": version}
+        )  # fmt: skip
+    period = collect_period(
+        log.store, log.monitor, start=START, end=START + DAY, chunk=parse_chunk("1d"), version="v2"
+    )
+    assert sorted(e["rule"] for e in period.alert_events) == ["OfTheModel", "OfV2"]

@@ -68,7 +68,11 @@ def collect_period(
         else:
             entry = VersionPeriod(name, chunks, overall, roc=_roc_of(rows, overall))
         versions.append(entry)
-    events = store.list_alert_events(model=monitor.model, since=start)
+    events = [
+        event
+        for event in store.list_alert_events(model=monitor.model, since=start)
+        if event["starts_at"] < end and (version is None or event["version"] in (None, version))
+    ]
     return PeriodResults(
         model=monitor.model,
         task=monitor.task,
@@ -76,7 +80,7 @@ def collect_period(
         end=end,
         chunk=chunk.describe(),
         versions=tuple(versions),
-        alert_events=tuple(e for e in reversed(events) if e["starts_at"] < end),
+        alert_events=tuple(reversed(events)),  # oldest first
         generated_at=time.time(),
     )
 

@@ -250,6 +250,9 @@ def _verdict(results: PeriodResults, versions: Sequence[VersionView], alerts: in
         return f"No predictions of {results.model} in this period."
     parts = []
     for v in versions:
+        if v.rows == "0":
+            parts.append(f"{v.version}: no predictions")
+            continue
         state = "dataset drift over the period" if v.dataset_drift else "no dataset drift"
         parts.append(f"{v.version}: {state}, drift in {v.chunks_drifted} of {v.chunks} chunks")
     noun = "alert" if alerts == 1 else "alerts"
