@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from monitml.app.monitoring import build_model_monitor, policy_from
+from monitml.app.reporting import write_period_report
 from monitml.app.store import open_store
 from monitml.config import Settings
 from monitml.demo import flights, housing
@@ -20,7 +21,7 @@ def write_reports(
     canary: housing.CanaryStory,
     labels: flights.LabelsStory,
 ) -> list[Path]:
-    """One drift report per house-price version over the whole replay; the flights' months."""
+    """A drift report per house-price version over the whole replay; the flights' year."""
     folder.mkdir(parents=True, exist_ok=True)
     store = open_store(settings)
     written: list[Path] = []
@@ -41,18 +42,17 @@ def write_reports(
                     path, title=f"{housing.MODEL} {version}: sales of 2008–2010 vs 2006–2007"
                 )
                 written.append(path)
-        monitor = build_model_monitor(
-            flights.MODEL, settings.models[flights.MODEL], store, policy_from(settings)
-        )
-        months = run_check(
-            store, monitor, start=labels.start, end=labels.end, chunk=flights.MONTH,
-            version=flights.VERSION, save=False,
-        )  # fmt: skip
-        for result, month in zip(months.results, labels.months, strict=True):
-            if result.report is not None:
-                path = folder / f"{flights.MODEL}-{month.month.replace(' ', '-').lower()}.html"
-                result.report.save_html(path, title=f"{flights.MODEL}: {month.month} vs Q1 2013")
-                written.append(path)
     finally:
         store.dispose()
+    # The delayed-labels year in one report over time: a chunk per month, labels joined.
+    written.append(
+        write_period_report(
+            settings,
+            flights.MODEL,
+            start=labels.start,
+            end=labels.end,
+            chunk=flights.MONTH.describe(),
+            out=folder / f"{flights.MODEL}-2013.html",
+        )
+    )
     return written
