@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -142,3 +143,68 @@ def test_a_bad_config_is_one_line_on_stderr_and_exit_2(tmp_path: Path) -> None:
         f"error: Invalid config in {bad}: models.m.routing: unknown version 'v3'; "
         "the versions are ['v1', 'v2']"
     ]
+
+
+def test_with_disk_durability_a_kill_9_under_load_loses_no_answered_prediction(
+    config: Path,
+) -> None:
+    import threading  # noqa: PLC0415
+
+    import yaml  # noqa: PLC0415
+
+    settings = yaml.safe_load(config.read_text())
+    settings["log"] = {"durability": "disk"}
+    config.write_text(yaml.safe_dump(settings))
+    rows = _traffic(config, 50)
+    answered: list[str] = []
+    stop = threading.Event()
+
+    def load(url: str, worker: int) -> None:
+        with httpx.Client(base_url=url, timeout=5) as client:
+            for i in range(100_000):
+                if stop.is_set():
+                    return
+                record_id = f"w{worker}-{i}"
+                try:
+                    answer = client.post(
+                        "/models/house-price/predict", json={**rows[i % 50], "id": record_id}
+                    )
+                except httpx.TransportError:
+                    return  # the server is gone
+                if answer.status_code == 200:
+                    answered.append(record_id)
+
+    with serving(config) as (url, process):
+        # Another process holds SQLite's write lock, so the writer is stuck in an insert (it
+        # would wait 10 s) and what is answered meanwhile is only in memory, or in the journal.
+        blocker = sqlite3.connect(config.parent / "monitml.db", isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        clients = [threading.Thread(target=load, args=(url, w)) for w in range(8)]
+        for client in clients:
+            client.start()
+        deadline = time.monotonic() + 5
+        while len(answered) < 300 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.kill()  # SIGKILL: no shutdown, nothing flushed
+        process.wait(timeout=10)
+        stop.set()
+        for client in clients:
+            client.join(10)
+        blocker.rollback()
+        blocker.close()
+    assert len(answered) >= 100
+
+    with serving(config):  # the restart replays the journal
+        store = PredictionStore.from_url(f"sqlite:///{config.parent / 'monitml.db'}")
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                stored = list(store.read_window("house-price")["record_id"])
+                if set(answered) <= set(stored) or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+        finally:
+            store.dispose()
+    missing = set(answered) - set(stored)
+    assert not missing, f"{len(missing)} of {len(answered)} answered predictions lost"
+    assert len(stored) == len(set(stored)), "a replayed prediction was stored twice"

@@ -107,7 +107,12 @@ def build_gateway_app(settings: Settings) -> FastAPI:
     limit_model_threads(settings.server.model_threads)  # for the libraries the models loaded
     store = open_store(settings)
     spill_path, spill_lock = claim_spill_path(settings.server.spill_path)
-    writer = LogWriter(store, max_queue=settings.server.log_queue, spill_path=spill_path)
+    writer = LogWriter(
+        store,
+        max_queue=settings.server.log_queue,
+        spill_path=spill_path,
+        durability=settings.log.durability,
+    )
     metrics = GatewayMetrics()
     stop_monitor = _embedded_monitor(settings, metrics, store)
     stop_retention = start_retention(settings, store)

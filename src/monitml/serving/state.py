@@ -6,6 +6,8 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from starlette.concurrency import run_in_threadpool
+
 from monitml.serving.labels import LabelWindow
 from monitml.serving.metrics import GatewayMetrics
 from monitml.serving.model import ServedModel
@@ -40,9 +42,15 @@ class GatewayState:
         """
         writer = self.writer
         before = writer.dropped_total
-        for record in records:
-            writer.submit(record)
+        writer.submit_many(list(records))
         return writer.dropped_total == before
+
+    async def log_answered(self, records: Iterable[PredictionRecord]) -> bool:
+        """:meth:`log` for a request about to be answered: with ``log.durability: disk`` the
+        writer waits for the journal's fsync, so off the event loop; else right here."""
+        if self.writer.durability == "memory":
+            return self.log(records)
+        return await run_in_threadpool(self.log, list(records))
 
     def publish_models(self) -> None:
         for model in self.models.values():

@@ -1,7 +1,10 @@
 """``LogWriter``: one background thread moves predictions from a bounded queue into the store.
 
-The request path only ever calls :meth:`LogWriter.submit`, which puts the record on the queue or,
-when the queue is full, appends it to the spill file; it never waits for the database.
+The request path only ever calls :meth:`LogWriter.submit` (or :meth:`~LogWriter.submit_many`),
+which puts the records on the queue or, when the queue is full, appends them to the spill file;
+it never waits for the database. With ``durability="disk"`` it first appends them to the
+journal (``monitml.store.journal``) and waits for their fsync, shared with every request that
+arrived meanwhile (group commit).
 
 What is guaranteed, and what is not:
 
@@ -12,12 +15,17 @@ What is guaranteed, and what is not:
 - Exactly once survives connection cuts and crashes for everything that reached the database or
   the spill file: each batch is inserted with an id recorded in the same transaction, and a spilled
   or in-doubt batch (the connection died after COMMIT was sent) is replayed under that id, so the
-  database skips it if it was committed. Spilled lines are flushed to the OS, not fsynced: they
-  survive the process dying, not the machine losing power.
-- Records still in the queue when the process dies without ``close`` (kill -9, OOM) are lost:
-  at most ``max_queue`` plus one batch. That is the price of a request path that never waits
-  for a disk.
-- One spill path per writer: two processes must not share a spill file.
+  database skips it if it was committed. Spilled lines are fsynced: they survive the process
+  dying and the machine losing power.
+- ``durability="memory"`` (the default): records still in the queue when the process dies
+  without ``close`` (kill -9, OOM) are lost: at most ``max_queue`` plus one batch. That is the
+  price of a request path that never waits for a disk.
+- ``durability="disk"``: nothing submitted is lost to a crash once ``submit`` has returned (the
+  record is fsynced in the journal, ``<spill>.journal.*.seg``); a journal left by a crash is
+  replayed at the next start, exactly once, by the batch ids of its fsync groups. ``submit``
+  blocks for one fsync (call it off the event loop); ``max_queue`` then counts fsync groups. A
+  journal that cannot be written falls back to the memory path for those records.
+- One spill path per writer: two processes must not share a spill file (nor its journal).
 """
 
 from __future__ import annotations
@@ -29,14 +37,20 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Literal
 
 from monitml.errors import DataError, StoreError
 from monitml.store.database import PredictionStore
 from monitml.store.encoding import dumps, record_to_json
+from monitml.store.journal import Journal, adopt_leftovers
 from monitml.store.records import PredictionRecord
 from monitml.store.spill import SpillFile, new_batch_id, read_batches
 
-__all__ = ["LogWriter"]
+__all__ = ["Durability", "LogWriter"]
+
+Durability = Literal["memory", "disk"]
+# A queue item: the records of one journal group under its batch id, or (memory) one record.
+_Item = tuple[str | None, Sequence[PredictionRecord]]
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +77,7 @@ class LogWriter:
         flush_interval: float = 0.2,
         max_retry_interval: float = 2.0,
         max_pending_ids: int = 1_000_000,
+        durability: Durability = "memory",
     ) -> None:
         for name, value in (("max_queue", max_queue), ("batch_size", batch_size)):
             if value < 1:
@@ -83,9 +98,21 @@ class LogWriter:
         self.flush_interval = flush_interval
         self.max_retry_interval = max_retry_interval
         self.max_pending_ids = max_pending_ids
+        if durability not in ("memory", "disk"):
+            raise ValueError(
+                "The 'durability' parameter of LogWriter must be 'memory' or 'disk'. "
+                f"Got {durability!r} instead."
+            )
+        self.durability: Durability = durability
 
-        self._queue: queue.Queue[PredictionRecord] = queue.Queue(maxsize=max_queue)
+        self._queue: queue.Queue[_Item] = queue.Queue(maxsize=max_queue)
+        # Whatever the mode now: a journal an earlier run left is replayed like a spill file.
+        journal_base = self.spill_path.with_name(self.spill_path.name + ".journal")
+        adopt_leftovers(journal_base, self.spill_path)
         self._spill = SpillFile(self.spill_path, loose_batch_size=batch_size)
+        self._journal = (
+            Journal(journal_base, on_durable=self._journaled) if durability == "disk" else None
+        )
         self._rejected_path = self.spill_path.with_name(self.spill_path.name + ".rejected")
         self._lock = threading.Lock()  # guards _pending and the counters below
         self._pending: Counter[str] = Counter()
@@ -111,27 +138,80 @@ class LogWriter:
         return self
 
     def submit(self, record: PredictionRecord) -> None:
-        """Log a record without waiting: onto the queue, or into the spill file if it is full."""
-        with self._lock:
-            if record.record_id in self._pending or len(self._pending) < self.max_pending_ids:
-                self._pending[record.record_id] += 1
+        """Log a record: onto the queue, or into the spill file if it is full.
+
+        With ``durability="disk"``, journaled first: returns once the record is fsynced.
+        """
+        if self._journal is not None:
+            self.submit_many((record,))
+            return
+        self._count_pending((record,))
         try:
-            self._queue.put_nowait(record)
+            self._queue.put_nowait((None, (record,)))
         except queue.Full:
             self._spill_records([record], None)
+        self._after_submit()
+
+    def submit_many(self, records: Sequence[PredictionRecord]) -> None:
+        """Log several records; with ``durability="disk"``, one fsync wait for all of them."""
+        if self._journal is None:
+            for record in records:
+                self.submit(record)
+            return
+        self._count_pending(records)
+        try:
+            self._journal.append(records)  # _journaled queues them once they are on disk
+        except OSError:
+            for record in records:  # the journal's disk failed: keep them the memory way
+                try:
+                    self._queue.put_nowait((None, (record,)))
+                except queue.Full:
+                    self._spill_records([record], None)
+        self._after_submit()
+
+    def _journaled(self, batch_id: str, records: list[PredictionRecord]) -> None:
+        """Called by the journal once a group is fsynced: queue it under its batch id."""
+        try:
+            self._queue.put_nowait((batch_id, records))
+        except queue.Full:
+            self._spill_records(records, batch_id)
+            self._committed(batch_id)
+
+    def _count_pending(self, records: Iterable[PredictionRecord]) -> None:
+        with self._lock:
+            for record in records:
+                if record.record_id in self._pending or len(self._pending) < self.max_pending_ids:
+                    self._pending[record.record_id] += 1
+
+    def _after_submit(self) -> None:
         if self._stop.is_set() and not self._running():
             self._spill_queue()  # submitted after close: nobody else will take it
             self._spill.close()
+
+    def _committed(self, batch_id: str | None) -> None:
+        if batch_id is not None and self._journal is not None:
+            self._journal.committed(batch_id)
 
     def _running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
     def _spill_queue(self) -> None:
-        while batch := self._take(self.batch_size, wait=False):
-            self._spill_records(batch, new_batch_id())
+        while items := self._take(self.batch_size, wait=False):
+            self._spill_items(items)
+
+    def _spill_items(self, items: Sequence[_Item]) -> None:
+        for batch_id, records in _batches(items):
+            self._spill_records(records, batch_id)
+            self._committed(batch_id)
+
+    @property
+    def journal_fsyncs(self) -> int:
+        """Fsync groups written to the journal (0 with ``durability="memory"``)."""
+        return 0 if self._journal is None else self._journal.fsyncs
 
     @property
     def queue_depth(self) -> int:
+        """Items waiting: records, or with ``durability="disk"`` fsync groups."""
         return self._queue.qsize()
 
     @property
@@ -179,6 +259,8 @@ class LogWriter:
         finished = not self._running()
         self._spill_queue()
         self._spill.close()
+        if self._journal is not None:
+            self._journal.close()
         return finished
 
     # -- the background thread ----------------------------------------------------------------
@@ -191,12 +273,12 @@ class LogWriter:
                 # Closing: try the database once more now rather than after the backoff.
                 self._retry_at, final_probe_done = 0.0, True
             replay_due = self._spill.has_records() and (self._healthy or self._retry_due())
-            batch = self._take(self.batch_size, wait=not replay_due)
-            if batch:
+            items = self._take(self.batch_size, wait=not replay_due)
+            if items:
                 if self._healthy or self._retry_due():
-                    self._write(batch, new_batch_id())
+                    self._write(_batches(items))
                 else:
-                    self._spill_records(batch, new_batch_id())
+                    self._spill_items(items)
             if self._spill.has_records() and (self._healthy or self._retry_due()):
                 try:
                     self._replay_some()
@@ -210,50 +292,66 @@ class LogWriter:
                 break
         self._spill.close()
 
-    def _take(self, limit: int, *, wait: bool) -> list[PredictionRecord]:
+    def _take(self, limit: int, *, wait: bool) -> list[_Item]:
+        """Items holding about ``limit`` records (a journal group is never split)."""
         try:
-            batch = [
+            first = (
                 self._queue.get(timeout=self.flush_interval) if wait else self._queue.get_nowait()
-            ]
+            )
         except queue.Empty:
             return []
+        items, size = [first], len(first[1])
         try:
-            while len(batch) < limit:
-                batch.append(self._queue.get_nowait())
+            while size < limit:
+                item = self._queue.get_nowait()
+                items.append(item)
+                size += len(item[1])
         except queue.Empty:
             pass
-        return batch
+        return items
 
     def _retry_due(self) -> bool:
         return time.monotonic() >= self._retry_at
 
-    def _write(self, batch: Sequence[PredictionRecord], batch_id: str) -> bool:
-        """Insert one batch; spill it if the database is unreachable. True if it is in the store."""
+    def _write(self, batches: list[tuple[str, list[PredictionRecord]]]) -> None:
+        """Insert batches in one transaction; spill them if the database is unreachable."""
         try:
-            self.store.insert_predictions(batch, batch_id=batch_id)
+            self.store.insert_batches(batches)
         except StoreError as error:
             self._unreachable(error)
-            self._spill_records(batch, batch_id)
-            return False
+            self._spill_batches(batches)
+            return
         except DataError as error:
+            if len(batches) > 1:  # find the batch at fault, keep the others
+                for batch in batches:
+                    self._write([batch])
+                return
+            batch_id, records = batches[0]
             logger.error(
                 "The store refused %d records (%s); kept in %s",
-                len(batch),
+                len(records),
                 error,
                 self._rejected_path,
             )
-            self._reject(batch)
+            self._reject(records)
         except Exception:  # a bug must not kill the writer thread and lose what it holds
-            logger.exception("Unexpected error writing %d records; spilled, will retry", len(batch))
+            size = sum(len(records) for _, records in batches)
+            logger.exception("Unexpected error writing %d records; spilled, will retry", size)
             self._unreachable(None)
-            self._spill_records(batch, batch_id)
-            return False
+            self._spill_batches(batches)
+            return
         else:
             with self._lock:
-                self._written += len(batch)
+                self._written += sum(len(records) for _, records in batches)
         self._reachable()
-        self._forget(batch)
-        return True
+        for batch_id, records in batches:
+            self._forget(records)
+            self._committed(batch_id)
+
+    def _spill_batches(self, batches: list[tuple[str, list[PredictionRecord]]]) -> None:
+        for batch_id, records in batches:
+            self._spill_records(records, batch_id)
+            self._committed(batch_id)
 
     def _replay_some(self) -> None:
         """Replay one transaction's worth of spilled batches."""
@@ -360,3 +458,12 @@ class LogWriter:
                     pending[record.record_id] = count - 1
                 elif count == 1:
                     del pending[record.record_id]
+
+
+def _batches(items: Sequence[_Item]) -> list[tuple[str, list[PredictionRecord]]]:
+    """Journal groups keep their batch ids; loose records share one new batch."""
+    batches = [(batch_id, list(records)) for batch_id, records in items if batch_id is not None]
+    loose = [record for batch_id, records in items if batch_id is None for record in records]
+    if loose:
+        batches.append((new_batch_id(), loose))
+    return batches

@@ -138,7 +138,7 @@ class _Predictor:
                 values[index] = answer.values[position]
                 if answer.probabilities is not None:
                     probabilities[index] = answer.probabilities[position]
-        logged = self.state.log(
+        logged = await self.state.log_answered(
             PredictionRecord(
                 request_id, ids[index], model.name, versions[index], now, row,
                 values[index], elapsed, False, probabilities[index],
@@ -203,7 +203,7 @@ class _Predictor:
         records: list[Any] = [body] if isinstance(body, BaseModel) else body
         request_id = uuid.uuid4().hex
         now = time.time()
-        logged = self.state.log(
+        logged = await self.state.log_answered(
             PredictionRecord(
                 request_id=request_id,
                 record_id=str(record.id) if record.id is not None else f"{request_id}-{index}",
