@@ -71,6 +71,9 @@ def drift(
         bool, typer.Option("--fail-on-drift", help="Exit 1 when the dataset drifted.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no table.")] = False,
+    multivariate: Annotated[
+        bool, typer.Option("--multivariate", help="Add PCA and domain-classifier drift.")
+    ] = False,
 ) -> None:
     """Compare CURRENT with REFERENCE: drift per column, data quality, performance.
 
@@ -104,12 +107,21 @@ def drift(
             share_threshold=share_threshold,
             sources={"reference": {"source": str(reference)}, "current": {"source": str(current)}},
         )
+        document, section = report.to_json(), None
+        if multivariate:
+            from monitml.cli.estimate import multivariate_json  # noqa: PLC0415
+
+            document, section = multivariate_json(ref_frame, cur_frame, report)
         if json_path is not None:
-            _write(json_path, report.to_json())
+            _write(json_path, document)
         if html_path is not None:
             _write(html_path, None, report=report)
     if not quiet:
         _print_table(report)
+        if section is not None:
+            from monitml.cli.estimate import print_multivariate  # noqa: PLC0415
+
+            print_multivariate(section)
     if fail_on_drift and report.dataset_drift:
         raise typer.Exit(DRIFT_EXIT)
 

@@ -1,0 +1,223 @@
+"""``monitml estimate REFERENCE ANALYSIS``: performance without labels, chunk by chunk."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from monitml.cli.common import fail, split_list, user_errors
+from monitml.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from monitml.analysis import DriftReport
+    from monitml.estimation import EstimationResult
+
+__all__ = ["multivariate_json", "print_multivariate", "register"]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("estimate")(estimate)
+
+
+def estimate(
+    reference: Annotated[Path, typer.Argument(help="Labelled reference data (.csv or .parquet).")],
+    analysis: Annotated[
+        Path, typer.Argument(help="Data to estimate on (labels optional): .csv or .parquet.")
+    ],
+    task: Annotated[str, typer.Option(help="binary, multiclass or regression.")],
+    target: Annotated[str, typer.Option(help="Target (label) column.")],
+    prediction: Annotated[str, typer.Option(help="Prediction column (class or value).")],
+    score: Annotated[str | None, typer.Option(help="Score of the positive class (binary).")] = None,
+    scores: Annotated[
+        str | None,
+        typer.Option(
+            help="Score columns, one per class: 'a,b,c' in the sorted order of the classes, "
+            "or 'CLASS=COLUMN,...'."
+        ),
+    ] = None,
+    chunk: Annotated[str, typer.Option(help="5000rows, or a period (1h, 1d, 1w).")] = "5000rows",
+    timestamp: Annotated[
+        str | None, typer.Option(help="Timestamp column (needed for period chunks).")
+    ] = None,
+    features: Annotated[
+        str | None,
+        typer.Option(help="Feature columns for DLE, comma-separated (default: all others)."),
+    ] = None,
+    ignore: Annotated[
+        str | None, typer.Option(help="Columns DLE leaves out, comma-separated.")
+    ] = None,
+    sigmas: Annotated[
+        float, typer.Option(help="Band and thresholds: ± this many standard errors.")
+    ] = 3.0,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the result as JSON here.")
+    ] = None,
+    html_path: Annotated[
+        Path | None, typer.Option("--html", help="Write a self-contained HTML page here.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no table.")] = False,
+) -> None:
+    """Estimate performance on ANALYSIS from a model fitted on REFERENCE: CBPE for
+    classifiers (calibrated scores), DLE for regressors (a model of the error).
+
+    Exit status: 0; 2 on a usage or input error.
+    """
+    from monitml.estimation import TASKS  # noqa: PLC0415  # keep `--help` fast
+    from monitml.estimation import estimate as run_estimate  # noqa: PLC0415
+
+    if task not in TASKS:
+        fail(f"--task must be one of {', '.join(TASKS)}, got '{task}'")
+    if score and scores:
+        fail("give --score or --scores, not both")
+    if task != "regression" and not (score or scores):
+        fail(f"--task {task}: CBPE needs the classifier's scores: give --score or --scores")
+    with user_errors():
+        ref_frame = _read(reference, "REFERENCE")
+        cur_frame = _read(analysis, "ANALYSIS")
+        for column, option in ((target, "--target"), (prediction, "--prediction")):
+            if column not in ref_frame.columns:
+                fail(f"{option}: no column '{column}' in the reference")
+        if target not in ref_frame.columns or ref_frame[target].notna().sum() == 0:
+            fail(f"--target: the reference has no label in '{target}'")
+        score_columns = _score_option(score, scores)
+        columns = _features(ref_frame, features, ignore, {target, prediction, timestamp})
+        for column in _named_columns(score_columns):
+            if column not in ref_frame.columns:
+                fail(f"--score: no column '{column}' in the reference")
+        result = run_estimate(
+            ref_frame,
+            cur_frame,
+            task=task,
+            target=target,
+            prediction=prediction,
+            scores=score_columns,
+            features=columns if task == "regression" else None,
+            chunk=chunk,
+            timestamp=timestamp,
+            sigmas=sigmas,
+        )
+        if json_path is not None:
+            _write(json_path, result.save_json)
+        if html_path is not None:
+            _write(html_path, result.save_html)
+    if not quiet:
+        _print_table(result)
+
+
+def _read(path: Path, argument: str) -> pd.DataFrame:
+    from monitml.analysis import read_table  # noqa: PLC0415
+
+    try:
+        return read_table(path)
+    except DataError as error:
+        raise DataError(f"{argument}: {error}") from error
+
+
+def _score_option(score: str | None, scores: str | None) -> str | list[str] | dict[str, str] | None:
+    if score:
+        return score.strip()
+    items = split_list(scores)
+    if not items:
+        return None
+    if all("=" in item for item in items):
+        pairs = [item.partition("=") for item in items]
+        if any(not name.strip() or not column.strip() for name, _, column in pairs):
+            fail(f"--scores: expected CLASS=COLUMN[,CLASS=COLUMN], got '{scores}'")
+        return {name.strip(): column.strip() for name, _, column in pairs}
+    if any("=" in item for item in items):
+        fail("--scores: name every class (CLASS=COLUMN) or none")
+    return items
+
+
+def _named_columns(option: str | list[str] | dict[str, str] | None) -> list[str]:
+    if option is None:
+        return []
+    if isinstance(option, str):
+        return [option]
+    return list(option.values()) if isinstance(option, dict) else option
+
+
+def _features(
+    frame: pd.DataFrame, features: str | None, ignore: str | None, roles: set[str | None]
+) -> list[str]:
+    named, left_out = split_list(features), set(split_list(ignore))
+    unknown = [c for c in [*named, *left_out] if c not in frame.columns]
+    if unknown:
+        fail(f"--features/--ignore: no column '{unknown[0]}' in the reference")
+    chosen = named or [str(c) for c in frame.columns if str(c) not in roles]
+    return [c for c in chosen if c not in left_out]
+
+
+def _write(path: Path, save: Any) -> None:
+    try:
+        save(path)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
+
+
+def _fmt(value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    return f"{value:.4g}"
+
+
+def _print_table(result: EstimationResult) -> None:
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    names = result.metric_names
+    table = Table(
+        title=f"Estimated performance ({result.method}, {result.chunking} chunks)",
+        title_justify="left",
+    )
+    table.add_column("chunk", justify="right")
+    table.add_column("rows", justify="right", no_wrap=True)
+    for name in names:
+        table.add_column(name, justify="right", no_wrap=True)
+    for chunk in result.chunks:
+        cells = []
+        for name in names:
+            metric = chunk.metrics[name]
+            text = _fmt(metric.estimated)
+            if metric.realized is not None:
+                text += f" ({_fmt(metric.realized)})"
+            cells.append(f"[bold red]{text}[/]" if metric.alert else text)
+        table.add_row(str(chunk.index), str(chunk.rows), *cells)
+    console = Console()
+    console.print(table)
+    console.print(
+        f"estimate (realised); red: outside the reference's ± {result.sigmas:g} standard errors; "
+        f"{len(result.alerts)} alert(s)",
+        highlight=False,
+    )
+
+
+def multivariate_json(
+    reference: pd.DataFrame, current: pd.DataFrame, report: DriftReport
+) -> tuple[str, dict[str, Any]]:
+    """``monitml drift --multivariate``: the drift JSON with its ``multivariate`` section added.
+
+    Both detectors run on the report's feature columns (roles and ``--ignore`` respected).
+    """
+    from monitml.estimation.multivariate import multivariate_drift  # noqa: PLC0415
+    from monitml.report import to_json  # noqa: PLC0415
+
+    columns = [column.name for column in report.feature_columns]
+    results = multivariate_drift(reference, current, columns=columns)
+    section = {name: result.to_dict() for name, result in results.items()}
+    return to_json({**report.to_dict(), "multivariate": section}), section
+
+
+def print_multivariate(section: dict[str, Any]) -> None:
+    """One line per multivariate method under the drift table."""
+    for name, entry in section.items():
+        verdict = "DRIFT" if entry["drift_detected"] else "ok"
+        typer.echo(
+            f"multivariate {name}: {_fmt(entry['statistic'])} "
+            f"(threshold {_fmt(entry['threshold'])}) {verdict}"
+        )

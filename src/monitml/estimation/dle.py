@@ -1,0 +1,137 @@
+"""Direct loss estimation (DLE) for regressors: a model of the model's error.
+
+Fitted on a labelled reference, two gradient-boosting regressors (scikit-learn's
+``HistGradientBoostingRegressor``, early stopping on a held-out tenth) learn the absolute and
+the squared error from the features and the prediction. On unlabelled data their mean over a
+chunk estimates the MAE, and the square root of the mean squared one the RMSE. Like CBPE it
+covers covariate shift, not a change in the relation between features and target.
+
+>>> import numpy as np, pandas as pd
+>>> rng = np.random.default_rng(0)
+>>> x = rng.normal(size=6000)
+>>> frame = pd.DataFrame({"x": x, "y": x + rng.normal(size=6000) * (1 + (x > 0)), "pred": x})
+>>> dle = DLE(target="y", prediction="pred", features=["x"]).fit(frame.iloc[:4000])
+>>> current = frame.iloc[4000:][lambda f: f["x"] > 0]  # only rows where errors are large
+>>> round(dle.estimate(current, chunk="5000rows").chunks[0].metrics["mae"].estimated, 1)
+1.6
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from monitml.errors import DataError
+from monitml.estimation.base import Estimator, Rows
+from monitml.estimation.features import FeatureEncoder, limited_threads
+from monitml.estimation.metrics import REGRESSION_METRICS, regression_errors
+from monitml.estimation.result import Task
+
+__all__ = ["DLE"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Data:
+    expected_absolute: NDArray[np.float64]
+    expected_squared: NDArray[np.float64]
+    absolute: NDArray[np.float64]  # realised, NaN where unlabelled
+    squared: NDArray[np.float64]
+
+
+class DLE(Estimator):
+    """Estimate MAE and RMSE of a regressor without labels."""
+
+    method = "dle"
+    metrics = REGRESSION_METRICS
+    bounded = False
+
+    def __init__(
+        self,
+        *,
+        target: str,
+        prediction: str,
+        features: Sequence[str] | None = None,
+        max_iter: int = 200,
+        threads: int | None = 1,
+        sigmas: float = 3.0,
+        bootstrap: int = 50,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(sigmas=sigmas, bootstrap=bootstrap, seed=seed)
+        self.target = target
+        self.prediction = prediction
+        self.features = features
+        self.max_iter = max_iter
+        self.threads = threads
+
+    @property
+    def task(self) -> Task:
+        return "regression"
+
+    def _fit(self, reference: pd.DataFrame) -> _Data:
+        for column, what in ((self.target, "target"), (self.prediction, "prediction")):
+            if column not in reference.columns:
+                raise DataError(f"the reference has no {what} column '{column}'")
+        features = (
+            list(self.features)
+            if self.features is not None
+            else [c for c in reference.columns if c not in (self.target, self.prediction)]
+        )
+        self.encoder_ = FeatureEncoder.fit(reference, [*features, self.prediction])
+        labelled = reference[self.target].notna().to_numpy()
+        if labelled.sum() < 2:
+            raise DataError(f"the reference's target column '{self.target}' has no label")
+        inputs = self.encoder_.transform(reference.loc[labelled], side="reference")
+        error = _realised(reference.loc[labelled], self.target, self.prediction, "reference")
+        absolute, squared = self._model(), self._model()  # loads scikit-learn's OpenMP first
+        with limited_threads(self.threads):
+            self.absolute_model_ = absolute.fit(inputs, np.abs(error))
+            self.squared_model_ = squared.fit(inputs, error**2)
+            return self._prepare(reference, side="reference")
+
+    def _model(self) -> Any:
+        from sklearn.ensemble import HistGradientBoostingRegressor  # noqa: PLC0415
+
+        return HistGradientBoostingRegressor(
+            max_iter=self.max_iter, early_stopping=True, random_state=self.seed
+        )
+
+    def _prepare(self, frame: pd.DataFrame, side: str = "analysis") -> _Data:
+        inputs = self.encoder_.transform(frame, side=side)
+        with limited_threads(self.threads):
+            absolute = np.clip(self.absolute_model_.predict(inputs), 0.0, None)
+            squared = np.clip(self.squared_model_.predict(inputs), 0.0, None)
+        real_abs = np.full(len(frame), np.nan)
+        real_sq = np.full(len(frame), np.nan)
+        if self.target in frame.columns:
+            known = frame[self.target].notna().to_numpy()
+            error = _realised(frame.loc[known], self.target, self.prediction, side)
+            real_abs[known], real_sq[known] = np.abs(error), error**2
+        return _Data(absolute, squared, real_abs, real_sq)
+
+    def _labelled(self, data: _Data) -> NDArray[np.bool_]:
+        return ~np.isnan(data.absolute)
+
+    def _expected(self, data: _Data, rows: Rows) -> dict[str, float]:
+        return regression_errors(data.expected_absolute[rows], data.expected_squared[rows])
+
+    def _realized(self, data: _Data, rows: Rows) -> dict[str, float] | None:
+        if rows.size == 0:
+            return None
+        return regression_errors(data.absolute[rows], data.squared[rows])
+
+
+def _realised(frame: pd.DataFrame, target: str, prediction: str, side: str) -> NDArray[np.float64]:
+    for column in (target, prediction):
+        if not pd.api.types.is_numeric_dtype(frame[column]):
+            raise DataError(f"column '{column}' is not numeric in the {side} data")
+    truth = frame[target].to_numpy(np.float64, na_value=np.nan)
+    predicted = frame[prediction].to_numpy(np.float64, na_value=np.nan)
+    if np.isnan(predicted).any():
+        raise DataError(f"prediction column '{prediction}' has missing values in the {side} data")
+    return np.asarray(truth - predicted, dtype=np.float64)
