@@ -33,7 +33,7 @@ def test_a_config_loads_with_paths_resolved_against_its_folder(tmp_path: Path) -
     assert model.reference == tmp_path / "data/reference.parquet"
     assert model.versions["v1"].path == tmp_path / "models/gbm.joblib"
     assert settings.store.url == f"sqlite:///{tmp_path}/monitml.db"
-    assert settings.server.routing_state == tmp_path / "monitml-routing.json"
+    assert settings.server.spill_path == tmp_path / "monitml-spill.jsonl"
     assert settings.auth.admin_token_env == "MONITML_ADMIN_TOKEN"
 
 
@@ -123,3 +123,12 @@ def test_an_unreadable_or_malformed_file_says_so(tmp_path: Path) -> None:
     broken.write_text("models: [unclosed", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_settings(broken)
+
+
+def test_the_removed_routing_state_key_is_refused_naming_where_routing_lives_now(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, {"server": {"routing_state": "monitml-routing.json"}})
+
+    with pytest.raises(ConfigError, match=r"server\.routing_state: no longer used: .* store"):
+        load_settings(path)

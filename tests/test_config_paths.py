@@ -22,7 +22,7 @@ RELATIVE: dict[str, Any] = {
             "versions": {"v1": {"path": "models/gbm.joblib"}},
         }
     },
-    "server": {"spill_path": "state/spill.jsonl", "routing_state": "state/routing.json"},
+    "server": {"spill_path": "state/spill.jsonl"},
     "alerts": {"channels": {"slack": {"webhook_url_file": "secrets/slack-url"}}},
 }
 
@@ -73,7 +73,6 @@ def test_every_path_in_the_settings_is_absolute_and_under_the_config_folder(
         "models.house-price.reference",
         "models.house-price.versions.v1.path",
         "server.spill_path",
-        "server.routing_state",
         "alerts.channels.slack.webhook_url_file",
     } <= set(found)
     for key, path in found.items():

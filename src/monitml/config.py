@@ -201,6 +201,17 @@ class LogConfig(_Section):
 class ServerConfig(_Section):
     """The gateway that ``monitml serve`` runs."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _routing_state_is_gone(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "routing_state" in data:
+            raise ValueError(
+                ".routing_state: no longer used: routing changes made through "
+                "PUT /models/{m}/routing are kept in the store (store.url), shared by every "
+                "gateway replica; remove this key"
+            )
+        return data
+
     host: str = Field("127.0.0.1", description="Address the gateway listens on.")
     port: int = Field(default=8000, ge=0, le=65535, description="Port of the gateway.")
     max_body_bytes: int = Field(default=1_048_576, ge=1, description="Larger bodies get a 413.")
@@ -211,10 +222,6 @@ class ServerConfig(_Section):
     spill_path: Path = Field(
         Path("monitml-spill.jsonl"),
         description="Append-only file of records the store could not take yet.",
-    )
-    routing_state: Path = Field(
-        Path("monitml-routing.json"),
-        description="Routing changes made through PUT /models/{m}/routing, kept across restarts.",
     )
     shutdown_timeout: float = Field(
         default=10.0, gt=0, description="Seconds to flush the log writer when stopping."

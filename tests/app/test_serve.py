@@ -208,3 +208,40 @@ def test_with_disk_durability_a_kill_9_under_load_loses_no_answered_prediction(
     missing = set(answered) - set(stored)
     assert not missing, f"{len(missing)} of {len(answered)} answered predictions lost"
     assert len(stored) == len(set(stored)), "a replayed prediction was stored twice"
+
+
+def test_a_routing_change_on_one_replica_is_in_force_on_another_within_a_second(
+    config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml  # noqa: PLC0415
+
+    monkeypatch.setenv("MONITML_ADMIN_TOKEN", "replica-token")
+    rows = _traffic(config, 20)
+    # Another machine: its own folder (spill file and all), the same store.
+    other = config.parent.with_name("other-machine")
+    shutil.copytree(config.parent, other)
+    settings = yaml.safe_load((other / "monitml.yaml").read_text())
+    settings["store"] = {"url": f"sqlite:///{config.parent / 'monitml.db'}"}
+    (other / "monitml.yaml").write_text(yaml.safe_dump(settings))
+    with serving(config) as (first, _one), serving(other / "monitml.yaml") as (second, _two):
+        before = httpx.get(f"{second}/models/house-price").json()["routing"]
+        assert before == {"v1": 75.0, "v2": 25.0}
+
+        changed = httpx.put(
+            f"{first}/models/house-price/routing",
+            json={"routing": {"v1": 0, "v2": 100}},
+            headers={"Authorization": "Bearer replica-token"},
+        )
+        assert changed.status_code == 200, changed.text
+        started = time.monotonic()
+        while (
+            httpx.get(f"{second}/models/house-price").json()["routing"] != changed.json()["routing"]
+        ):
+            assert time.monotonic() - started < 1.5, "the other replica still routes as before"
+            time.sleep(0.02)
+
+        versions = {
+            httpx.post(f"{second}/models/house-price/predict", json=row).json()["version"]
+            for row in rows
+        }
+    assert versions == {"v2"}

@@ -63,7 +63,7 @@ def test_model_files_come_from_the_models_volume_and_state_goes_to_the_writable_
     model = settings.models["house-price"]
     read = [model.reference, *(version.path for version in model.versions.values())]
     assert all(path is not None and path.is_relative_to(MODELS_MOUNT) for path in read), read
-    written = [settings.server.spill_path, settings.server.routing_state]
+    written = [settings.server.spill_path]
     assert all(path.is_relative_to(STATE_MOUNT) for path in written), written
 
 

@@ -37,7 +37,7 @@ from monitml.serving import (
     GatewayMetrics,
     Router,
     Routing,
-    RoutingStateFile,
+    RoutingState,
     ServedModel,
     create_app,
 )
@@ -166,7 +166,7 @@ def make_gateway(
             store=store,
             writer=writer,
             metrics=metrics,
-            routing_state=RoutingStateFile(folder / "routing.json", check_interval=0.0),
+            routing_state=RoutingState(store),
             admin_token=admin_token,
             max_body_bytes=max_body_bytes,
             max_batch=max_batch,

@@ -2,8 +2,8 @@
 
 In the gateway the models and routing are the live ones and the traffic figures come from the
 gateway's own metrics registry; the routing form is shown, its ``PUT`` checked by the API. The
-monitor on its own shows the configured routing (with the changes the gateway saved in
-``server.routing_state``) and reads traffic from ``monitor.gateway_url`` when it is set.
+monitor on its own shows the configured routing (with the changes saved in the store through
+``PUT /models/{m}/routing``) and reads traffic from ``monitor.gateway_url`` when it is set.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 
 from monitml.config import Settings
 from monitml.dashboard import ModelView, OperationalRates, create_dashboard
-from monitml.serving import GatewayMetrics, RoutingStateFile
+from monitml.serving import GatewayMetrics
 from monitml.serving.state import GatewayState
 from monitml.store import PredictionStore
 
@@ -60,10 +60,9 @@ def gateway_dashboard(
 
 def monitor_dashboard(settings: Settings, store: PredictionStore) -> Starlette:
     """The dashboard of ``monitml monitor`` running on its own."""
-    saved = RoutingStateFile(settings.server.routing_state)
 
     def models() -> Sequence[ModelView]:
-        changed = saved.load()
+        changed = store.load_routing()
         views = []
         for name, config in settings.models.items():
             routing = changed.get(name)

@@ -4,10 +4,11 @@
 ``app_from_env()`` is the factory each uvicorn worker calls when there are several (it reads
 the config path from ``MONITML_CONFIG``).
 
-Files next to the config (paths from ``server``): the routing state
-(``monitml-routing.json``, see ``monitml.serving.routing_state``) and the writer's spill file
+Routing changes live in the store, shared by every replica (``monitml.serving.routing_state``).
+Files next to the config (``server.spill_path``): the writer's spill file
 (``monitml-spill.jsonl``; worker *k* > 0 of several uses ``monitml-spill.k.jsonl``, claimed
-with a lock so that a restarted worker replays what its predecessor left).
+with a lock so that a restarted worker replays what its predecessor left) and, with
+``log.durability: disk``, its journal (``monitml-spill.jsonl.journal.*.seg``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from monitml.app.retention import start_retention
 from monitml.app.store import open_store
 from monitml.config import Settings, load_settings
 from monitml.errors import ConfigError
-from monitml.serving import GatewayMetrics, RoutingStateFile, create_app
+from monitml.serving import GatewayMetrics, RoutingState, create_app
 from monitml.store import LogWriter, PredictionStore
 
 __all__ = [
@@ -128,7 +129,7 @@ def build_gateway_app(settings: Settings) -> FastAPI:
         store=store,
         writer=writer,
         metrics=metrics,
-        routing_state=RoutingStateFile(settings.server.routing_state),
+        routing_state=RoutingState(store),
         admin_token=os.environ.get(settings.auth.admin_token_env) or None,
         ingest_token=ingest_token,
         predict_token=predict_token,

@@ -1,7 +1,7 @@
 """The prediction gateway: loading, routing, request schemas, metrics and the FastAPI app.
 
 Modules: ``loaders`` (joblib/pickle, ONNX, entrypoints), ``routing`` (weights, sticky keys,
-shadows), ``routing_state`` (routing changes kept on disk), ``schemas`` (per-model request
+shadows), ``routing_state`` (routing changes kept in the store), ``schemas`` (per-model request
 classes), ``metrics`` (Prometheus), ``app`` (``create_app``) and ``routers`` (one per resource).
 The gateway never computes statistics: that is the monitor's job.
 """
@@ -11,7 +11,7 @@ from monitml.serving.features import Feature, FeatureSchema
 from monitml.serving.metrics import GatewayMetrics
 from monitml.serving.model import ServedModel
 from monitml.serving.routing import Router, Routing
-from monitml.serving.routing_state import RoutingStateFile
+from monitml.serving.routing_state import RoutingState
 
 __all__ = [
     "Feature",
@@ -19,7 +19,7 @@ __all__ = [
     "GatewayMetrics",
     "Router",
     "Routing",
-    "RoutingStateFile",
+    "RoutingState",
     "ServedModel",
     "create_app",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
@@ -22,20 +23,22 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from monitml.errors import StoreError
 from monitml.serving.labels import LabelWindow
 from monitml.serving.limits import BodySizeLimit, ConcurrencyLimit
 from monitml.serving.metrics import GatewayMetrics
 from monitml.serving.model import ServedModel
 from monitml.serving.routers import health, models
 from monitml.serving.routers.predict import RETRY_AFTER_SECONDS, model_router
-from monitml.serving.routing_state import RoutingStateFile
+from monitml.serving.routing_state import ROUTING_POLL_SECONDS, RoutingState
 from monitml.serving.schemas import build_schemas
 from monitml.serving.state import GatewayState
 from monitml.store import LogWriter, PredictionStore
 
 __all__ = ["create_app"]
 
-_REFRESH_SECONDS = 1.0
+_REFRESH_SECONDS = ROUTING_POLL_SECONDS
+logger = logging.getLogger(__name__)
 # What FastAPI answers (400) to a body it cannot even decode; invalid input is a 422 here.
 _UNPARSABLE_BODY = "There was an error parsing the body"
 
@@ -46,7 +49,7 @@ def create_app(
     store: PredictionStore,
     writer: LogWriter,
     metrics: GatewayMetrics | None = None,
-    routing_state: RoutingStateFile | None = None,
+    routing_state: RoutingState | None = None,
     admin_token: str | None = None,
     ingest_token: str | None = None,
     predict_token: str | None = None,
@@ -156,8 +159,11 @@ def create_app(
 
 
 async def _refresh(state: GatewayState) -> None:
-    """Keep the log gauges and the routing current in every worker, between requests too."""
+    """Keep the log gauges and the routing current in every worker, off the request path."""
     while True:
         await asyncio.sleep(_REFRESH_SECONDS)
         state.refresh_log_metrics()
-        state.sync_routing()
+        try:
+            await run_in_threadpool(state.sync_routing)  # a store query: not on the loop
+        except StoreError as error:  # keep routing as last known; try again next time
+            logger.warning("Cannot read the routing from the store: %s", error)

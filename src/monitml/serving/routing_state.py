@@ -1,112 +1,62 @@
-"""Routing changes that outlive the process: one small JSON file, shared by every worker.
+"""Routing changes kept in the store, so that every gateway replica serves the same routing.
 
-``PUT /models/{model}/routing`` writes the file (atomically: a temporary file, then a rename,
-under an exclusive lock so two workers cannot lose each other's change). Every worker looks at
-the file's modification time at most once per ``check_interval`` seconds on the request path
-and reloads it when it changed, so a change made through one worker reaches all of them.
+``PUT /models/{model}/routing`` saves the change in the store (``monitml.store.shared``: one row
+per model and a store-wide revision) before the replica that took it applies it. Every replica,
+and every worker of each, polls the store's newest revision from a background task, off the
+request path, every ``ROUTING_POLL_SECONDS``, and reloads the routing when it moved: a change
+made on one replica is in force on all of them within about that long. Routing saved before a
+restart applies from the start.
 
-The file::
+What is guaranteed, and what is not:
 
-    {"format": "monitml.routing/1",
-     "models": {"house-price": {"routing": {"v1": 90, "v2": 10}, "shadow": [],
-                                "updated_at": 1.7e9}}}
+- Replicas converge: each ends on the newest saved routing of every model (the later of two
+  concurrent changes of one model wins, in commit order).
+- Between a change and the next poll (at most ``ROUTING_POLL_SECONDS`` plus one query), the other
+  replicas still route with the previous weights.
+- While the store is unreachable, a replica keeps routing as it last knew and a ``PUT`` fails
+  (503): a change is never in force on one replica only.
+- A saved routing that no longer fits the config (a version was removed) is ignored, with a
+  warning, and the config's routing applies to that model.
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
 import logging
-import os
-import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Any
 
 from monitml.serving.routing import Routing
+from monitml.store import PredictionStore
 
-__all__ = ["FORMAT", "RoutingStateFile"]
+__all__ = ["ROUTING_POLL_SECONDS", "RoutingState"]
 
-FORMAT = "monitml.routing/1"
+ROUTING_POLL_SECONDS = 0.5
 logger = logging.getLogger(__name__)
 
 
-class RoutingStateFile:
-    """Read and write the routing of every model in ``path``."""
+class RoutingState:
+    """Read and write the routing of every model in ``store``; tell when another replica did."""
 
-    def __init__(self, path: Path, *, check_interval: float = 1.0) -> None:
-        self.path = Path(path)
-        self.check_interval = check_interval
-        self._seen: float | None = self._mtime()
-        self._next_check = time.monotonic() + check_interval
-
-    def _mtime(self) -> float | None:
-        try:
-            return self.path.stat().st_mtime_ns / 1e9
-        except FileNotFoundError:
-            return None
-
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        with open(lock_path, "a+b") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-
-    def _read(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as error:
-            logger.error("Ignoring the unreadable routing state %s: %s", self.path, error)
-            return {}
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            logger.error("Ignoring %s: it is not a %s file", self.path, FORMAT)
-            return {}
-        models = data.get("models")
-        return models if isinstance(models, dict) else {}
+    def __init__(self, store: PredictionStore) -> None:
+        self.store = store
+        self._seen = -1  # the revision last loaded; -1: nothing loaded yet
 
     def load(self) -> dict[str, Routing]:
         """The saved routing of each model (entries that cannot be read are left out)."""
-        self._seen = self._mtime()
-        saved: dict[str, Routing] = {}
-        for model, entry in self._read().items():
+        saved = self.store.load_routing()
+        self._seen = max((entry.revision for entry in saved.values()), default=0)
+        routings: dict[str, Routing] = {}
+        for model, entry in saved.items():
             try:
-                saved[model] = Routing(
-                    {str(k): float(v) for k, v in entry["routing"].items()},
-                    tuple(str(v) for v in entry.get("shadow", ())),
-                )
-            except (KeyError, TypeError, ValueError, AttributeError) as error:
-                logger.error("Ignoring the saved routing of %r in %s: %s", model, self.path, error)
-        return saved
+                routings[model] = Routing(entry.weights, entry.shadow)
+            except ValueError as error:
+                logger.error("Ignoring the saved routing of %r: %s", model, error)
+        return routings
 
     def save(self, model: str, routing: Routing) -> None:
-        """Record the routing of ``model`` (the other models' entries are kept)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._locked():
-            models = self._read()
-            models[model] = {**routing.to_json(), "updated_at": time.time()}
-            text = json.dumps({"format": FORMAT, "models": models}, indent=2, sort_keys=True)
-            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name)
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as file:
-                    file.write(text + "\n")
-                os.replace(temporary, self.path)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
-        self._seen = self._mtime()
+        """Record the routing of ``model`` for every replica (the other models' are kept)."""
+        # The revision seen stays: a change another replica made just before this one is
+        # loaded at the next poll, with this one.
+        self.store.save_routing(model, dict(routing.weights), list(routing.shadow))
 
     def changed(self) -> bool:
-        """True, at most once per ``check_interval``, when another process rewrote the file."""
-        now = time.monotonic()
-        if now < self._next_check:
-            return False
-        self._next_check = now + self.check_interval
-        return self._mtime() != self._seen
+        """True when the store holds a routing revision this replica has not loaded (a query)."""
+        return self.store.routing_revision() != self._seen

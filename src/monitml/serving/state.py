@@ -12,7 +12,7 @@ from monitml.serving.labels import LabelWindow
 from monitml.serving.metrics import GatewayMetrics
 from monitml.serving.model import ServedModel
 from monitml.serving.routing import Routing, check_routing
-from monitml.serving.routing_state import RoutingStateFile
+from monitml.serving.routing_state import RoutingState
 from monitml.store import LogWriter, PredictionRecord, PredictionStore
 
 __all__ = ["GatewayState"]
@@ -26,7 +26,7 @@ class GatewayState:
     store: PredictionStore
     writer: LogWriter
     metrics: GatewayMetrics
-    routing_state: RoutingStateFile | None = None
+    routing_state: RoutingState | None = None
     admin_token: str | None = None
     ingest_token: str | None = None
     predict_token: str | None = None
@@ -61,7 +61,7 @@ class GatewayState:
         self.metrics.set_model(model.name, versions, dict(model.routing.weights))
 
     def apply_saved_routing(self) -> None:
-        """Take the routing saved by a ``PUT`` (in this or another worker, or before a restart)."""
+        """Take the routing saved by a ``PUT`` (in this or another replica, or before a restart)."""
         if self.routing_state is None:
             return
         for name, routing in self.routing_state.load().items():
@@ -77,14 +77,15 @@ class GatewayState:
             self.publish(model)
 
     def sync_routing(self) -> None:
-        """Cheap enough for every request: a clock read, and a stat once a second."""
+        """Reload the routing if another replica changed it: one query; off the request path."""
         if self.routing_state is not None and self.routing_state.changed():
             self.apply_saved_routing()
 
     def change_routing(self, model: ServedModel, routing: Routing) -> None:
-        model.router.update(routing)
+        """Save the change for every replica, then apply it here (StoreError: not applied)."""
         if self.routing_state is not None:
             self.routing_state.save(model.name, routing)
+        model.router.update(routing)
         self.publish(model)
 
     def refresh_log_metrics(self) -> None:

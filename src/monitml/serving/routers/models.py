@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from starlette.concurrency import run_in_threadpool
 
+from monitml.errors import StoreError
 from monitml.serving.deps import Admin, Model, State
 from monitml.serving.routing import Routing, check_routing
 from monitml.serving.schemas import RoutingChange
@@ -40,12 +41,17 @@ async def get_model(model: Model) -> dict[str, Any]:
 @router.put(
     "/models/{model}/routing",
     summary="Change the routing weights and shadow versions (admin)",
-    description="Takes effect at once in every worker and is kept across restarts.",
+    description="Saved in the store: in force on every replica and worker within a second, "
+    "and kept across restarts.",
     responses={
         401: {"description": "No bearer token"},
         403: {"description": "Wrong token, or changes disabled"},
         404: {"description": "No such model"},
         422: {"description": "Unknown version, or weights not summing to 100"},
+        503: {
+            **_OVERLOAD[503],
+            "description": "Overloaded, or the store is unreachable (the routing is unchanged)",
+        },
     },
 )
 async def change_routing(
@@ -58,5 +64,8 @@ async def change_routing(
     except ValueError as error:
         detail = str(error).lstrip(".")
         raise HTTPException(status_code=422, detail=detail) from error
-    await run_in_threadpool(state.change_routing, model, routing)
+    try:
+        await run_in_threadpool(state.change_routing, model, routing)
+    except StoreError as error:  # not saved, so not applied anywhere
+        raise HTTPException(status_code=503, detail=f"routing not changed: {error}") from error
     return model.describe()

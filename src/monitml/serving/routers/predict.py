@@ -107,7 +107,6 @@ class _Predictor:
 
     async def predict(self, body: Any, background: BackgroundTasks) -> Any:
         started = time.perf_counter()
-        self.state.sync_routing()
         model, metrics = self.model, self.state.metrics
         single = isinstance(body, BaseModel)
         records: list[Any] = [body] if single else body
