@@ -109,3 +109,24 @@ def test_an_alert_is_active_while_its_newest_event_is_pending_or_firing(
     active = active_alerts(events)
 
     assert [(a["rule"], a["state"]) for a in active] == [("DriftOfV2", "firing")]
+
+
+def test_hour_long_buckets_are_read_from_the_hourly_sums_with_the_same_means(
+    filled_store: PredictionStore, payloads: dict[str, dict[str, Any]]
+) -> None:
+    start = NOW - 3 * 3_600.0
+    with filled_store.engine.connect() as connection:
+        drift = signal_grid(
+            connection, "house-price", "feature_drift", start=start, end=NOW, buckets=3
+        )
+        performance = signal_grid(
+            connection, "house-price", "performance", start=start, end=NOW, buckets=1
+        )
+
+    assert drift.step == 3_600.0
+    assert set(drift.values[("v2", "area")].values()) == {1.0}
+    assert set(drift.values[("v2", "rooms")].values()) == {0.0}
+    assert set(drift.values[("v1", "street")].values()) == {0.0}
+    assert set(drift.values[("v2", "area")]) <= {0, 1, 2}
+    rmse = payloads["drifted"]["performance"]["rmse"]
+    assert performance.values[("v2", "rmse")] == {0: pytest.approx(rmse)}

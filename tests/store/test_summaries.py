@@ -10,7 +10,12 @@ import sqlalchemy as sa
 from monitml.store import PredictionStore
 from monitml.store.migrations import MIGRATIONS, current_version
 from monitml.store.summaries import SUMMARY_COLUMNS, summarise
-from monitml.store.tables import monitor_results, monitor_signals, schema_version
+from monitml.store.tables import (
+    monitor_results,
+    monitor_signal_hours,
+    monitor_signals,
+    schema_version,
+)
 
 
 def window_payload(mean: float, *, drifted: bool, rmse: float | None = 2.0) -> dict[str, Any]:
@@ -108,8 +113,9 @@ def test_saving_a_window_fills_its_summary_columns_and_signals(store: Prediction
 
 
 def _downgrade_to_version_one(store: PredictionStore) -> None:
-    """What a store written by the first schema looks like: no summaries, no signals table."""
+    """What a store written by the first schema looks like: no summaries, no signals tables."""
     with store.engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE monitor_signal_hours"))
         connection.execute(sa.text("DROP TABLE monitor_signals"))
         connection.execute(sa.text("DROP INDEX ix_monitor_results_window_summaries"))
         for name in SUMMARY_COLUMNS:
@@ -123,6 +129,7 @@ def test_upgrading_a_version_one_store_fills_the_summaries_of_the_stored_windows
     payloads = [window_payload(float(i), drifted=i % 2 == 0) for i in range(3)]
     ids = [_save(store, 60.0 * (i + 1), p) for i, p in enumerate(payloads)]
     other = store.save_monitor_result({"model": "churn", "kind": "note", "payload": "text"})
+    saved_hours = _hours(store)
     _downgrade_to_version_one(store)
 
     applied = store.create_schema()
@@ -135,6 +142,7 @@ def test_upgrading_a_version_one_store_fills_the_summaries_of_the_stored_windows
                 monitor_results.c.id
             )
         ).all()
+        hours = _hours(store)
         counted = connection.execute(
             sa.select(monitor_signals.c.result_id, sa.func.count())
             .group_by(monitor_signals.c.result_id)
@@ -145,3 +153,12 @@ def test_upgrading_a_version_one_store_fills_the_summaries_of_the_stored_windows
         (other, None),
     ]
     assert [tuple(row) for row in counted] == [(i, 5) for i in ids]
+    assert hours == saved_hours  # the backfilled sums are the ones kept while saving
+    assert [row[-2:] for row in hours if row[1] == "performance"] == [(6.0, 3)]  # rmse 2 ×3
+
+
+def _hours(store: PredictionStore) -> list[tuple[Any, ...]]:
+    h = monitor_signal_hours
+    with store.engine.connect() as connection:
+        rows = connection.execute(sa.select(h).order_by(*h.primary_key.columns)).all()
+    return [tuple(row) for row in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from monitml.cli.common import fail, user_errors
+from monitml.cli.common import bind_socket, fail, user_errors
 
 __all__ = ["register"]
 
@@ -29,12 +30,13 @@ def register(app: typer.Typer) -> None:
 def monitor(
     config: ConfigOption = Path("monitml.yaml"),
     once: Annotated[bool, typer.Option("--once", help="Run one pass, print it, exit.")] = False,
-    port: Annotated[int | None, typer.Option(help="Port of /metrics [monitor.port].")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port of /metrics and the /ui dashboard [monitor.port].")
+    ] = None,
 ) -> None:
     """Every monitor.interval: drift, quality, prediction statistics and performance per
-    model version over its window; gauges on /metrics, results stored, alert rules evaluated."""
-    from prometheus_client import start_http_server  # noqa: PLC0415
-
+    model version over its window; gauges on /metrics, results stored, alert rules evaluated;
+    the dashboard on /ui."""
     from monitml.app.monitoring import build_monitor  # noqa: PLC0415
     from monitml.config import load_settings  # noqa: PLC0415
 
@@ -49,18 +51,54 @@ def monitor(
                 _print_result(result)
             return
         bind_port = settings.monitor.port if port is None else port
-        start_http_server(bind_port, addr=settings.monitor.host, registry=built.registry)
+        key = "--port" if port is not None else "monitor.port"
+        server = _start_server(settings, built, bind_socket(settings.monitor.host, bind_port, key))
+        url = f"http://{settings.monitor.host}:{bind_port}"
         typer.echo(
             f"monitor: {len(built.runner.monitors)} model(s), every "
-            f"{settings.monitor.interval:g}s, metrics on "
-            f"http://{settings.monitor.host}:{bind_port}/metrics"
+            f"{settings.monitor.interval:g}s, metrics on {url}/metrics, dashboard on {url}/ui"
         )
         stop = threading.Event()
         for received in (signal.SIGINT, signal.SIGTERM):
             signal.signal(received, lambda *_: stop.set())
-        built.runner.run_forever(settings.monitor.interval, stop)
+        try:
+            built.runner.run_forever(settings.monitor.interval, stop)
+        finally:
+            server.stop()
     finally:
         built.close()
+
+
+class _Server:
+    """uvicorn serving ``/metrics`` and ``/ui`` from a thread, on a socket already bound."""
+
+    def __init__(self, app: Any, sock: socket.socket) -> None:
+        import uvicorn  # noqa: PLC0415
+
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.sock = sock
+        # uvicorn installs no signal handlers outside the main thread: ours stay in charge.
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [sock]}, name="monitml-http", daemon=True
+        )
+
+    def start(self) -> _Server:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()
+
+
+def _start_server(settings: Any, built: Any, sock: socket.socket) -> _Server:
+    from monitml.app.dashboard import monitor_dashboard  # noqa: PLC0415
+    from monitml.dashboard import monitor_server_app  # noqa: PLC0415
+
+    app = monitor_server_app(built.registry, monitor_dashboard(settings, built.store))
+    return _Server(app, sock).start()
 
 
 def _print_result(result: Any) -> None:

@@ -11,10 +11,10 @@ from typing import Any
 
 from monitml.dashboard.queries import Bucketed, SeriesPoint
 
-__all__ = ["drift_heatmap", "metric_chart", "prediction_chart"]
+__all__ = ["drift_heatmap", "performance_chart", "prediction_chart"]
 
 _HEIGHT = 260
-_TOOLS = "pan,xwheel_zoom,box_zoom,reset,save"
+_TOOLS = "pan,box_zoom,reset,save"
 
 
 def _palette(count: int) -> Sequence[str]:
@@ -130,17 +130,23 @@ def drift_heatmap(grid: Bucketed, version: str, features: Sequence[str]) -> dict
     return _item(chart)
 
 
-def metric_chart(grid: Bucketed, metric: str, versions: Sequence[str]) -> dict[str, Any]:
-    """One performance metric per version over time (labelled windows only)."""
-    chart = _figure(f"Performance: {metric}", x_axis_type="datetime")
-    for version, colour in zip(versions, _palette(len(versions)), strict=True):
-        cells = sorted(grid.values.get((version, metric), {}).items())
-        if not cells:
-            continue
+def performance_chart(
+    grid: Bucketed, metrics: Sequence[str], versions: Sequence[str], shown: str
+) -> dict[str, Any]:
+    """Every performance metric per version over time in one figure (labelled windows only).
+
+    Only ``shown`` is drawn at first (the metrics differ in scale); clicking a legend entry
+    shows or hides a metric. One figure rather than one per metric: each Bokeh figure costs
+    tens of milliseconds to build and serialise.
+    """
+    chart = _figure("Performance on labelled windows", x_axis_type="datetime")
+    lines = [(v, m) for m in metrics for v in versions if grid.values.get((v, m))]
+    for (version, metric), colour in zip(lines, _palette(len(lines)), strict=True):
+        cells = sorted(grid.values[(version, metric)].items())
         xs = [(grid.bucket_start(i) + grid.step / 2) * 1000.0 for i, _ in cells]
         ys = [value for _, value in cells]
-        chart.line(xs, ys, color=colour, line_width=2, legend_label=version)
-        chart.scatter(xs, ys, color=colour, size=4)
-    if chart.legend:
-        chart.legend.location = "top_left"
+        line = chart.line(xs, ys, color=colour, line_width=2, legend_label=f"{metric} {version}")
+        line.visible = metric == shown
+    chart.legend.location = "top_left"
+    chart.legend.click_policy = "hide"
     return _item(chart)

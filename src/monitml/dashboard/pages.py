@@ -6,7 +6,11 @@ lay it out. Charts are built by ``monitml.dashboard.charts`` (Bokeh, imported wh
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,15 +32,18 @@ from monitml.errors import StoreError
 from monitml.store import PredictionStore
 
 __all__ = [
+    "CHARTS",
     "DEFAULT_RANGE",
     "RANGES",
     "STORE_ERRORS",
+    "ChartCache",
     "ModelView",
     "QualityRow",
     "age",
     "list_reports",
     "model_page",
     "overview_page",
+    "primary_metric",
     "quality_rows",
 ]
 
@@ -161,6 +168,54 @@ def quality_rows(payload: Mapping[str, Any] | None) -> tuple[list[QualityRow], l
     return rows, [str(issue) for issue in quality.get("issues") or []]
 
 
+class ChartCache:
+    """The newest drawn charts by the data they show: a refresh without a new window (the page
+    refreshes faster than the monitor runs) sends the same chart without drawing it again.
+
+    Bokeh takes tens of milliseconds to build and serialise each figure; the key is the chart's
+    data, so a chart is never stale. Thread-safe; keeps the ``size`` most recently used.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, draw: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        drawn = draw()
+        with self._lock:
+            self._items[key] = drawn
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return drawn
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+CHARTS = ChartCache()
+
+
+def _grid_key(grid: Bucketed, versions: str | Sequence[str], subjects: Sequence[str]) -> Hashable:
+    chosen = [versions] if isinstance(versions, str) else list(versions)
+    cells = tuple(
+        (v, s, tuple(sorted(grid.values.get((v, s), {}).items()))) for v in chosen for s in subjects
+    )
+    return (grid.start, grid.step, grid.buckets, tuple(subjects), cells)
+
+
+def primary_metric(task: str, metrics: Sequence[str]) -> str:
+    """The metric a performance chart shows first: RMSE, or ROC AUC then accuracy."""
+    preferred = ("rmse", "mae", "r2") if task == "regression" else ("roc_auc", "accuracy", "f1")
+    return next((m for m in preferred if m in metrics), metrics[0])
+
+
 def _features_by_drift(grid: Bucketed) -> dict[str, list[str]]:
     """Each version's features, those that drifted in most buckets first."""
     totals: dict[str, list[tuple[float, str]]] = {}
@@ -182,7 +237,12 @@ def model_page(
 
     ``draw=False`` skips the charts (their data is still read).
     """
-    start, end = now - RANGES[range_key], now
+    # The range ends on a multiple of the heatmap's step, so that the buckets (and so the
+    # charts) stay the same between two windows and a refresh can reuse the drawn charts.
+    span = RANGES[range_key]
+    grain = span / HEATMAP_BUCKETS
+    end = math.ceil(now / grain) * grain
+    start = end - span
     versions = model.versions
     with store.engine.connect() as connection:
         latest = latest_windows(connection, model.name, versions)
@@ -209,15 +269,22 @@ def model_page(
     if draw:
         drawn = {v: points for v, points in series.items() if points}
         if drawn:
-            chart_items["chart-predictions"] = charts.prediction_chart(drawn)
+            key: Hashable = ("predictions", tuple((v, tuple(p)) for v, p in drawn.items()))
+            chart_items["chart-predictions"] = CHARTS.get(
+                key, lambda: charts.prediction_chart(drawn)
+            )
         for version in versions:
-            if features.get(version):
-                chart_items[f"chart-drift-{version}"] = charts.drift_heatmap(
-                    drift, version, features[version]
+            names = features.get(version)
+            if names:
+                key = ("drift", version, _grid_key(drift, version, names))
+                chart_items[f"chart-drift-{version}"] = CHARTS.get(
+                    key, functools.partial(charts.drift_heatmap, drift, version, names)
                 )
-        for metric in metrics:
-            chart_items[f"chart-metric-{metric}"] = charts.metric_chart(
-                performance, metric, versions
+        if metrics:
+            shown = primary_metric(model.task, metrics)
+            key = ("performance", shown, versions, _grid_key(performance, versions, metrics))
+            chart_items["chart-performance"] = CHARTS.get(
+                key, lambda: charts.performance_chart(performance, metrics, versions, shown)
             )
     return {
         "model": model,

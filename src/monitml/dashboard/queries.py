@@ -16,7 +16,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from monitml.store.tables import json_text, monitor_results, monitor_signals
+from monitml.store.results import HOUR
+from monitml.store.tables import (
+    json_text,
+    monitor_results,
+    monitor_signal_hours,
+    monitor_signals,
+)
 
 __all__ = [
     "Bucketed",
@@ -79,7 +85,8 @@ class Bucketed:
 def _bucket(
     column: sa.ColumnElement[float], start: float, end: float, buckets: int, dialect: str
 ) -> Any:
-    """The bucket index of ``column`` in ``[start, end]``: ``end`` itself is in the last one."""
+    """The bucket index of ``column`` in ``[start, end]``: ``end`` itself is in the last one,
+    anything before ``start`` in the first."""
     # Inlined numbers (floats render exactly): PostgreSQL only groups by an expression equal to
     # the selected one, and two bound parameters are never equal.
     step = _step(start, end, buckets)
@@ -89,7 +96,12 @@ def _bucket(
     else:
         index = sa.cast(scaled, sa.Integer)  # SQLite truncates: the floor of a value >= 0
     last: sa.ColumnElement[int] = sa.literal_column(str(int(buckets) - 1))
-    return sa.case((column >= sa.literal_column(repr(float(end))), last), else_=index)
+    first: sa.ColumnElement[int] = sa.literal_column("0")
+    return sa.case(
+        (column >= sa.literal_column(repr(float(end))), last),
+        (column < sa.literal_column(repr(float(start))), first),  # an hour begun before start
+        else_=index,
+    )
 
 
 def _step(start: float, end: float, buckets: int) -> float:
@@ -192,16 +204,37 @@ def signal_grid(
     end: float,
     buckets: int,
 ) -> Bucketed:
-    """The mean of one signal per (version, subject) and time bucket, read from the index."""
-    s = monitor_signals
+    """The mean of one signal per (version, subject) and time bucket, read from an index.
+
+    Buckets of an hour or more are summed from ``monitor_signal_hours`` (each hour falls in the
+    bucket of its start), shorter ones from every window's signal.
+    """
     step = _step(start, end, buckets)
-    bucket = _bucket(s.c.window_end, start, end, buckets, connection.dialect.name)
-    query = (
-        sa.select(s.c.version, s.c.subject, bucket.label("bucket"), sa.func.avg(s.c.value))
-        .where(s.c.model == model, s.c.signal == signal)
-        .where(s.c.window_end >= start, s.c.window_end <= end)
-        .group_by(s.c.version, s.c.subject, sa.literal_column("bucket"))
-    )
+    dialect = connection.dialect.name
+    if step >= HOUR:
+        h = monitor_signal_hours
+        first_hour = math.floor(start / HOUR) * HOUR
+        bucket = _bucket(h.c.hour, start, end, buckets, dialect)
+        query: sa.Select[Any] = (
+            sa.select(
+                h.c.version,
+                h.c.subject,
+                bucket.label("bucket"),
+                sa.func.sum(h.c.total) / sa.func.sum(h.c.windows),
+            )
+            .where(h.c.model == model, h.c.signal == signal)
+            .where(h.c.hour >= first_hour, h.c.hour <= end)
+            .group_by(h.c.version, h.c.subject, sa.literal_column("bucket"))
+        )
+    else:
+        s = monitor_signals
+        bucket = _bucket(s.c.window_end, start, end, buckets, dialect)
+        query = (
+            sa.select(s.c.version, s.c.subject, bucket.label("bucket"), sa.func.avg(s.c.value))
+            .where(s.c.model == model, s.c.signal == signal)
+            .where(s.c.window_end >= start, s.c.window_end <= end)
+            .group_by(s.c.version, s.c.subject, sa.literal_column("bucket"))
+        )
     grid = Bucketed(start, step, buckets)
     for version, subject, index, value in connection.execute(query):
         cells = grid.values.setdefault((version or "", subject), {})

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from monitml.errors import StoreError
-from monitml.store.results import save_signals
+from monitml.store.results import HOUR, insert_signals
 from monitml.store.summaries import SUMMARY_COLUMNS, summarise
 from monitml.store.tables import (
     alert_state,
@@ -30,6 +30,7 @@ from monitml.store.tables import (
     leases,
     metadata,
     monitor_results,
+    monitor_signal_hours,
     monitor_signals,
     routing,
     schema_version,
@@ -96,7 +97,7 @@ def _add_result_summaries(connection: sa.Connection) -> None:
             if any(value is not None for value in columns.values()):
                 connection.execute(table.update().where(table.c.id == row.id).values(**columns))
             if signals:
-                save_signals(connection, row.id, dict(row._mapping), signals)
+                insert_signals(connection, row.id, dict(row._mapping), signals)
         last = rows[-1].id
 
 
@@ -111,12 +112,32 @@ def _add_shared_state(connection: sa.Connection) -> None:
                 index.create(connection, checkfirst=True)
 
 
+def _add_signal_hours(connection: sa.Connection) -> None:
+    """``monitor_signal_hours``, summed from the signals already stored."""
+    if sa.inspect(connection).has_table(monitor_signal_hours.name):
+        return  # a store downgraded by hand (or by a test) that kept it: already summed
+    monitor_signal_hours.create(connection)
+    s = monitor_signals
+    if connection.dialect.name == "postgresql":
+        hour = sa.func.floor(s.c.window_end / HOUR) * HOUR
+    else:  # SQLite truncates towards zero: the floor of an epoch time
+        hour = sa.cast(s.c.window_end / HOUR, sa.Integer) * HOUR
+    version = sa.func.coalesce(s.c.version, "")
+    summed = sa.select(
+        s.c.model, s.c.signal, hour, version, s.c.subject, sa.func.sum(s.c.value), sa.func.count()
+    ).group_by(s.c.model, s.c.signal, hour, version, s.c.subject)
+    h = monitor_signal_hours
+    columns = ["model", "signal", "hour", "version", "subject", "total", "windows"]
+    connection.execute(h.insert().from_select([h.c[name] for name in columns], summed))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "predictions, labels, references, monitor results, alerts", _create_tables),
     Migration(2, "monitor result summaries and signals, for the dashboard", _add_result_summaries),
     Migration(
         3, "routing, leases and alert state shared by replicas; age indexes", _add_shared_state
     ),
+    Migration(4, "monitor signals summed per hour, for the dashboard", _add_signal_hours),
 )
 
 

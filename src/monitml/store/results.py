@@ -12,19 +12,29 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import time
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from monitml.errors import DataError
 from monitml.store.encoding import dumps
 from monitml.store.summaries import SUMMARY_COLUMNS, summarise
-from monitml.store.tables import alerts, json_text, monitor_results, monitor_signals, references
+from monitml.store.tables import (
+    alerts,
+    json_text,
+    monitor_results,
+    monitor_signal_hours,
+    monitor_signals,
+    references,
+)
 
 __all__ = [
+    "insert_signals",
     "list_alert_events",
     "list_monitor_results",
     "load_reference",
@@ -34,6 +44,7 @@ __all__ = [
     "save_signals",
 ]
 
+HOUR = 3_600.0
 _RESULT_REQUIRED = ("model", "kind", "payload")
 _RESULT_OPTIONAL = ("version", "run_at", "window_start", "window_end")
 _ALERT_REQUIRED = ("rule", "state", "starts_at")
@@ -97,15 +108,55 @@ def save_signals(
     row: Mapping[str, Any],
     signals: list[tuple[str, str, float]],
 ) -> None:
-    """The ``monitor_signals`` rows of one saved result (at its window's end, else its run)."""
+    """The ``monitor_signals`` rows of one saved result, and its share of the hourly sums."""
+    insert_signals(connection, result_id, row, signals)
     if not signals:
         return
-    at = row["window_end"] if row.get("window_end") is not None else row["run_at"]
+    hour = math.floor(_signal_time(row) / HOUR) * HOUR
+    h = monitor_signal_hours
+    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(h)
+    upsert = insert.on_conflict_do_update(
+        index_elements=[h.c.model, h.c.signal, h.c.hour, h.c.version, h.c.subject],
+        set_={
+            "total": h.c.total + insert.excluded.total,
+            "windows": h.c.windows + insert.excluded.windows,
+        },
+    )
+    keys = {"model": row["model"], "version": row.get("version") or "", "hour": hour}
+    connection.execute(
+        upsert,
+        [
+            {**keys, "signal": signal, "subject": subject, "total": value, "windows": 1}
+            for signal, subject, value in signals
+        ],
+    )
+
+
+def _signal_time(row: Mapping[str, Any]) -> float:
+    """Signals are placed at their window's end, else at the run."""
+    return float(row["window_end"] if row.get("window_end") is not None else row["run_at"])
+
+
+def insert_signals(
+    connection: sa.Connection,
+    result_id: int,
+    row: Mapping[str, Any],
+    signals: list[tuple[str, str, float]],
+) -> None:
+    """Only the ``monitor_signals`` rows (the migration that adds them backfills with this)."""
+    if not signals:
+        return
     base = {"result_id": result_id, "model": row["model"], "version": row.get("version")}
     connection.execute(
         monitor_signals.insert(),
         [
-            {**base, "window_end": at, "signal": signal, "subject": subject, "value": value}
+            {
+                **base,
+                "window_end": _signal_time(row),
+                "signal": signal,
+                "subject": subject,
+                "value": value,
+            }
             for signal, subject, value in signals
         ],
     )

@@ -23,6 +23,7 @@ __all__ = [
     "leases",
     "metadata",
     "monitor_results",
+    "monitor_signal_hours",
     "monitor_signals",
     "predictions",
     "references",
@@ -151,6 +152,23 @@ monitor_signals = sa.Table(
     sa.Column("window_end", sa.Double, nullable=False),
     sa.Column("value", sa.Double, nullable=False),
     sa.Index(None, "model", "signal", "window_end", "version", "subject", "value"),
+)
+
+# The signals summed per clock hour, kept up to date as windows are saved, so that a chart over
+# weeks reads hours instead of every window: ``total / windows`` is the hour's mean (for
+# ``feature_drift`` the share of its windows in which the feature drifted). ``version`` is ''
+# for results saved without one. Clustered on its key in SQLite (no rowid): reads are index-only.
+monitor_signal_hours = sa.Table(
+    "monitor_signal_hours",
+    metadata,
+    sa.Column("model", sa.String, primary_key=True),
+    sa.Column("signal", sa.String, primary_key=True),
+    sa.Column("hour", sa.Double, primary_key=True),
+    sa.Column("version", sa.String, primary_key=True),
+    sa.Column("subject", sa.String, primary_key=True),
+    sa.Column("total", sa.Double, nullable=False),
+    sa.Column("windows", sa.Integer, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 alerts = sa.Table(
