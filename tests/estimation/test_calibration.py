@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from sklearn.isotonic import IsotonicRegression
 
-from monitml.estimation.calibration import expected_calibration_error, fit_calibrator
+from monitml.estimation.calibration import (
+    _pool_adjacent_violators,
+    expected_calibration_error,
+    fit_calibrator,
+)
 
 
 def _sample(seed: int, rows: int, bend: float) -> tuple[np.ndarray, np.ndarray]:
@@ -42,3 +48,19 @@ def test_calibrated_scores_mostly_stay_raw_when_isotonic_would_add_only_noise() 
         for seed in range(20)
     )
     assert kept >= 15
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.random.default_rng(5).random(5_000),
+        np.r_[np.arange(500.0), -1e6],  # needs a pass per block: the SciPy path
+        np.arange(50.0)[::-1],
+    ],
+    ids=["noise", "rise-then-drop", "decreasing"],
+)
+def test_pooling_adjacent_violators_gives_the_isotonic_fit_of_sklearn(values: np.ndarray) -> None:
+    weights = np.random.default_rng(6).random(values.size) + 0.5
+    expected = IsotonicRegression().fit(np.arange(values.size), values, sample_weight=weights)
+    found = _pool_adjacent_violators(values, weights)
+    np.testing.assert_allclose(found, expected.predict(np.arange(values.size)), atol=1e-9)

@@ -76,9 +76,14 @@ def estimate(
         fail("give --score or --scores, not both")
     if task != "regression" and not (score or scores):
         fail(f"--task {task}: CBPE needs the classifier's scores: give --score or --scores")
+    # A classifier's estimate reads four columns, not every feature (DLE needs them all).
+    needed = None
+    if task != "regression":
+        needed = {target, prediction, *([score] if score else []), *_score_names(scores)}
+        needed |= {timestamp} if timestamp else set()
     with user_errors():
-        ref_frame = _read(reference, "REFERENCE")
-        cur_frame = _read(analysis, "ANALYSIS")
+        ref_frame = _read(reference, "REFERENCE", needed)
+        cur_frame = _read(analysis, "ANALYSIS", needed)
         for column, option in ((target, "--target"), (prediction, "--prediction")):
             if column not in ref_frame.columns:
                 fail(f"{option}: no column '{column}' in the reference")
@@ -109,9 +114,19 @@ def estimate(
         _print_table(result)
 
 
-def _read(path: Path, argument: str) -> pd.DataFrame:
+def _read(path: Path, argument: str, columns: set[str] | None = None) -> pd.DataFrame:
+    """The file as a frame; of a Parquet file only ``columns`` (those it has), when given."""
     from monitml.analysis import read_table  # noqa: PLC0415
 
+    if columns and path.suffix.lower() in {".parquet", ".pq"} and path.is_file():
+        import pandas as pd  # noqa: PLC0415
+        import pyarrow.parquet as pq  # noqa: PLC0415
+
+        try:
+            names = pq.read_schema(path).names
+            return pd.read_parquet(path, columns=[name for name in names if name in columns])
+        except Exception:  # unreadable: read_table says why, below
+            pass
     try:
         return read_table(path)
     except DataError as error:
@@ -132,6 +147,10 @@ def _score_option(score: str | None, scores: str | None) -> str | list[str] | di
     if any("=" in item for item in items):
         fail("--scores: name every class (CLASS=COLUMN) or none")
     return items
+
+
+def _score_names(scores: str | None) -> list[str]:
+    return [item.partition("=")[2] or item for item in split_list(scores)]
 
 
 def _named_columns(option: str | list[str] | dict[str, str] | None) -> list[str]:

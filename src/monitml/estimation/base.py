@@ -22,7 +22,6 @@ from numpy.typing import NDArray
 
 from monitml.errors import DataError, NotFittedError
 from monitml.estimation.chunking import Chunk, chunk_frame, parse_chunking
-from monitml.estimation.features import require_sklearn
 from monitml.estimation.result import ChunkEstimate, EstimationResult, MetricEstimate, Task
 
 __all__ = ["Estimator"]
@@ -73,7 +72,6 @@ class Estimator(ABC):
             )
         if len(reference) == 0:
             raise DataError("the reference data has no row")
-        require_sklearn()
         data = self._fit(reference)
         labelled = np.flatnonzero(self._labelled(data))
         if labelled.size < 2:

@@ -15,12 +15,11 @@ Scores outside [0, 1] (margins, logits) are always calibrated: they are no proba
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Calibrator", "expected_calibration_error", "fit_calibrator"]
+__all__ = ["Calibrator", "IsotonicMap", "expected_calibration_error", "fit_calibrator"]
 
 Floats = NDArray[np.float64]
 
@@ -46,7 +45,7 @@ def expected_calibration_error(probabilities: Floats, labels: Floats, bins: int 
 class Calibrator:
     """A fitted isotonic map, or the identity when calibration did not help."""
 
-    model: Any | None
+    model: IsotonicMap | None
     raw_ece: float
     calibrated_ece: float
     brier_change: float = 0.0  # held-out Brier score, calibrated minus raw
@@ -58,13 +57,62 @@ class Calibrator:
     def __call__(self, scores: Floats) -> Floats:
         if self.model is None:
             return np.clip(scores, 0.0, 1.0)
-        return np.asarray(self.model.predict(scores), dtype=np.float64)
+        return self.model.predict(scores)
 
 
-def _isotonic() -> Any:
-    from sklearn.isotonic import IsotonicRegression  # noqa: PLC0415  # scikit-learn is optional
+@dataclass(frozen=True, slots=True)
+class IsotonicMap:
+    """A non-decreasing map from score to probability, linear between its knots, flat outside.
 
-    return IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip", increasing=True)
+    Fitted by pool-adjacent-violators on the mean label of each distinct score, weighted by
+    its count (the same fit as scikit-learn's ``IsotonicRegression``).
+
+    >>> import numpy as np
+    >>> iso = IsotonicMap.fit(np.array([0.1, 0.2, 0.3, 0.4]), np.array([0.0, 1.0, 0.0, 1.0]))
+    >>> [round(float(p), 3) for p in iso.predict(np.array([0.0, 0.25, 0.35, 1.0]))]
+    [0.0, 0.5, 0.75, 1.0]
+    """
+
+    knots: Floats
+    values: Floats
+
+    @classmethod
+    def fit(cls, scores: Floats, labels: Floats) -> IsotonicMap:
+        knots, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
+        means = np.bincount(inverse, weights=labels) / counts
+        fitted = _pool_adjacent_violators(means, counts.astype(np.float64))
+        return cls(knots, np.clip(fitted, 0.0, 1.0))
+
+    def predict(self, scores: Floats) -> Floats:
+        return np.asarray(np.interp(scores, self.knots, self.values), dtype=np.float64)
+
+
+def _pool_adjacent_violators(values: Floats, weights: Floats, passes: int = 64) -> Floats:
+    """The non-decreasing weighted least-squares fit to ``values``.
+
+    Each pass pools every run of adjacent violators at once, in numpy; scores from a model
+    need a handful of passes. Data that would need many more (a long rise ending in a deep
+    drop pools one block per pass) go to SciPy's ``isotonic_regression`` instead, whose
+    import alone (~0.25 s) would otherwise dominate a command's run.
+
+    >>> _pool_adjacent_violators(np.array([1.0, 3.0, 2.0, 4.0]), np.ones(4)).tolist()
+    [1.0, 2.5, 2.5, 4.0]
+    """
+    sums, pooled = values * weights, weights.copy()
+    starts = np.arange(values.size)
+    for _ in range(passes):
+        means = sums / pooled
+        violated = means[:-1] > means[1:]
+        if not violated.any():
+            return np.repeat(means, np.diff(np.r_[starts, values.size]))
+        keep = np.r_[True, ~violated]  # a block begins where the boundary before it holds
+        group = np.cumsum(keep) - 1
+        sums = np.bincount(group, weights=sums).astype(np.float64)
+        pooled = np.bincount(group, weights=pooled).astype(np.float64)
+        starts = starts[keep]
+    from scipy.optimize import isotonic_regression  # noqa: PLC0415
+
+    return np.asarray(isotonic_regression(values, weights=weights).x, dtype=np.float64)
 
 
 def fit_calibrator(
@@ -84,8 +132,7 @@ def fit_calibrator(
     for held_out in np.array_split(order, folds):
         train = np.ones(scores.size, dtype=bool)
         train[held_out] = False
-        model = _isotonic().fit(scores[train], labels[train])
-        calibrated = np.asarray(model.predict(scores[held_out]), dtype=np.float64)
+        calibrated = IsotonicMap.fit(scores[train], labels[train]).predict(scores[held_out])
         raw = np.clip(scores[held_out], 0.0, 1.0)
         raw_gaps.append(expected_calibration_error(raw, labels[held_out], bins))
         fitted_gaps.append(expected_calibration_error(calibrated, labels[held_out], bins))
@@ -97,4 +144,4 @@ def fit_calibrator(
     probabilities = bool(scores.min() >= 0.0 and scores.max() <= 1.0)
     if probabilities and change > margin * error:
         return Calibrator(None, raw_ece, calibrated_ece, change)
-    return Calibrator(_isotonic().fit(scores, labels), raw_ece, calibrated_ece, change)
+    return Calibrator(IsotonicMap.fit(scores, labels), raw_ece, calibrated_ece, change)

@@ -247,12 +247,16 @@ def _numbers(series: pd.Series, column: str, side: str) -> NDArray[np.float64]:
 def _class_index(
     series: pd.Series, index: dict[str, int], column: str, side: str
 ) -> NDArray[np.int_]:
-    keys = series.map(_key)
-    codes = keys.map(index)
-    if codes.isna().any():
-        unknown = sorted(set(keys[codes.isna()]))[:3]
+    codes, uniques = pd.factorize(series)  # classes are few: map each distinct value once
+    if (codes < 0).any():
+        raise DataError(f"column '{column}' has missing values in the {side} data")
+    lookup = np.array([index.get(_key(value), -1) for value in uniques], dtype=np.int_)
+    if (lookup < 0).any():
+        unknown = sorted(
+            _key(value) for value, code in zip(uniques, lookup, strict=True) if code < 0
+        )
         raise DataError(
             f"column '{column}' in the {side} data holds values that are no class of the "
-            f"reference target: {', '.join(unknown)}"
+            f"reference target: {', '.join(unknown[:3])}"
         )
-    return np.asarray(codes.to_numpy(np.int64), dtype=np.int_)
+    return np.asarray(lookup[codes], dtype=np.int_)

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from monitml.errors import DataError
 from monitml.estimation.base import Estimator, Rows
-from monitml.estimation.features import FeatureEncoder, limited_threads
+from monitml.estimation.features import FeatureEncoder, limited_threads, require_sklearn
 from monitml.estimation.metrics import REGRESSION_METRICS, regression_errors
 from monitml.estimation.result import Task
 
@@ -74,6 +74,7 @@ class DLE(Estimator):
         return "regression"
 
     def _fit(self, reference: pd.DataFrame) -> _Data:
+        require_sklearn()
         for column, what in ((self.target, "target"), (self.prediction, "prediction")):
             if column not in reference.columns:
                 raise DataError(f"the reference has no {what} column '{column}'")
