@@ -32,6 +32,7 @@ from monitml.serving.routing import check_routing
 
 __all__ = [
     "AuthConfig",
+    "DashboardConfig",
     "FeaturesConfig",
     "LogConfig",
     "ModelConfig",
@@ -284,6 +285,16 @@ class MonitorConfig(_Section):
     )
 
 
+class DashboardConfig(_Section):
+    """The pages under /ui, in the gateway and in ``monitml monitor`` running on its own."""
+
+    reports_dir: Path = Field(
+        Path("reports"),
+        description="Folder whose *.html reports (monitml report --out) /ui lists and serves.",
+    )
+    refresh: Duration = Field(10.0, gt=0, description="How often a page refreshes itself.")
+
+
 class Settings(BaseSettings):
     """The whole configuration; build it with :func:`load_settings`."""
 
@@ -302,6 +313,7 @@ class Settings(BaseSettings):
     log: LogConfig = LogConfig()
     server: ServerConfig = ServerConfig()
     monitor: MonitorConfig = MonitorConfig()
+    dashboard: DashboardConfig = DashboardConfig()
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
     # Where relative paths were resolved from (the config file's folder).
     base_dir: Path = Field(default=Path(), exclude=True)

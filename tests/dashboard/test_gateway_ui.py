@@ -101,3 +101,23 @@ def test_a_routing_change_with_the_token_shows_on_the_dashboard(gateway: Client)
 
     assert answer.status_code == 200
     assert weights(gateway.get("/ui/fragment").text) == {"v1": "10%", "v2": "90%"}
+
+
+def test_reports_in_the_configured_folder_are_listed_and_served(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write_config(tmp_path)
+    settings = yaml.safe_load(config.read_text())
+    settings["dashboard"] = {"reports_dir": "out/reports", "refresh": "30s"}
+    config.write_text(yaml.safe_dump(settings))
+    (tmp_path / "out" / "reports").mkdir(parents=True)
+    (tmp_path / "out" / "reports" / "toy-2026-11.html").write_text("<p>November</p>")
+    app = build_gateway_app(load_settings(config))
+
+    with serve(app, lifespan=app.router.lifespan_context(app)) as client:
+        overview = client.get("/ui/")
+        report = client.get("/ui/reports/toy-2026-11.html")
+
+    assert 'href="/ui/reports/toy-2026-11.html"' in overview.text
+    assert "refreshes every 30 s" in overview.text
+    assert report.text == "<p>November</p>"

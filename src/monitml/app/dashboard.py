@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 
 import httpx
 from starlette.applications import Starlette
@@ -25,11 +24,6 @@ __all__ = ["gateway_dashboard", "monitor_dashboard"]
 
 logger = logging.getLogger(__name__)
 _GATEWAY_TIMEOUT_S = 1.0
-
-
-def _reports_dir(settings: Settings) -> Path | None:
-    found = getattr(settings.server, "reports_dir", None)
-    return Path(found) if found is not None else None
 
 
 def gateway_dashboard(
@@ -53,8 +47,9 @@ def gateway_dashboard(
         state.store,
         models,
         operational=OperationalRates(lambda: metrics.render().decode()),
-        reports_dir=_reports_dir(settings),
+        reports_dir=settings.dashboard.reports_dir,
         routing_api=True,
+        refresh_seconds=settings.dashboard.refresh,
     )
 
 
@@ -84,5 +79,9 @@ def monitor_dashboard(settings: Settings, store: PredictionStore) -> Starlette:
 
         operational = OperationalRates(read)
     return create_dashboard(
-        store, models, operational=operational, reports_dir=_reports_dir(settings)
+        store,
+        models,
+        operational=operational,
+        reports_dir=settings.dashboard.reports_dir,
+        refresh_seconds=settings.dashboard.refresh,
     )
