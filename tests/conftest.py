@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -74,6 +75,23 @@ def postgres_server_url() -> Iterator[str]:
         shown = url.render_as_string(hide_password=True)
         pytest.fail(f"{POSTGRES_ENV}={shown} names no PostgreSQL that answers: {problem}")
     yield url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def postgres_url(postgres_server_url: str) -> Iterator[str]:
+    """The test PostgreSQL in a fresh, private schema (the connections' ``search_path``), dropped
+    afterwards, so tests and parallel runs never see each other's rows."""
+    schema = f"monitml_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgres_server_url)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = sa.make_url(postgres_server_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def postgres_bindir() -> Path:

@@ -3,15 +3,13 @@
 ``house-price`` has versions v1 (no drift) and v2 (``area`` and ``street`` shifted, missing
 ``rooms``, labels),
 one window a minute for three hours before ``NOW``, and two alerts: one firing, one resolved.
-Store tests run on SQLite and on the real PostgreSQL (``MONITML_TEST_POSTGRES_URL``).
+Store tests run on SQLite and on the real PostgreSQL (``postgres_url``, tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,6 @@ import httpx
 import numpy as np
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 from starlette.types import ASGIApp
 
 from monitml.dashboard import ModelView
@@ -117,25 +114,6 @@ def fill(store: PredictionStore, payloads: dict[str, dict[str, Any]]) -> None:
                 "payload": {"fingerprint": rule, "severity": "warning"},
             }
         )
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A private schema on the test PostgreSQL (as in tests/store), dropped afterwards."""
-    base = os.environ.get("MONITML_TEST_POSTGRES_URL")
-    if not base:
-        pytest.fail("MONITML_TEST_POSTGRES_URL is not set: the dashboard's queries need it")
-    schema = f"monitml_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=BACKENDS)

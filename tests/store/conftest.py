@@ -1,20 +1,17 @@
 """Store fixtures: every store test runs on SQLite and on a real PostgreSQL.
 
-PostgreSQL is the session's ``postgres_server_url`` (tests/conftest.py: a throwaway cluster, or
-the server ``MONITML_TEST_POSTGRES_URL`` names); each test gets its own schema (through the
-connection's ``search_path``), dropped afterwards, so parallel runs never see each other's rows.
-Without a server the postgres cases fail, naming what is missing: they are never skipped.
+PostgreSQL is ``postgres_url`` from tests/conftest.py: a private schema, dropped afterwards, on
+the session's throwaway cluster or on the server ``MONITML_TEST_POSTGRES_URL`` names. Without a
+server the postgres cases fail, naming what is missing: they are never skipped.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from monitml.store import PredictionRecord, PredictionStore
 
@@ -22,23 +19,6 @@ BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
 ]
-
-
-@pytest.fixture
-def postgres_url(postgres_server_url: str) -> Iterator[str]:
-    """A URL to the test PostgreSQL whose connections live in a fresh, private schema."""
-    base = postgres_server_url
-    schema = f"monitml_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = sa.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=BACKENDS)
