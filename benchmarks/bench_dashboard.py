@@ -1,0 +1,243 @@
+"""Dashboard pages' server time on a month of one-minute monitor windows for three models.
+
+The store (SQLite, built once and kept in ``benchmarks/.data/``) holds what ``monitml monitor``
+would have written in 30 days at a one-minute interval for three models of one version each:
+129,600 window results, each a real ``ModelMonitor`` payload (13 features: 10 numerical,
+3 categorical; about 31 KB of JSON with its chart data), labels (performance) on the windows
+older than a day, a three-day drift episode per model, and a few hundred alert events.
+
+Each page is then requested in process through the ASGI app (no network, no browser), one
+request at a time, and timed from request to last byte: that is the server's time. The first
+request of all is reported on its own (it imports Bokeh). Model pages are timed twice: as after
+a new window (no chart drawn before: every Bokeh figure is built and serialised) and as a
+refresh with no new window since (the charts are reused; see ``ChartCache``). The page refreshes
+every 10 s and the monitor writes a window a minute, so most refreshes are of the second kind.
+
+    .venv/bin/python benchmarks/bench_dashboard.py                 # 30 requests per page
+    .venv/bin/python benchmarks/bench_dashboard.py --requests 50 --rebuild
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pandas as pd
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from monitml.dashboard import ModelView, OperationalRates, create_dashboard
+from monitml.dashboard.pages import CHARTS
+from monitml.monitor.model_monitor import ModelMonitor
+from monitml.monitor.policy import MonitorPolicy
+from monitml.serving import GatewayMetrics
+from monitml.store import PredictionStore
+from monitml.store.results import save_monitor_result
+
+DATA = Path(__file__).resolve().parent / ".data"
+MODELS = ("house-price", "churn", "flights")
+DAYS = 30
+INTERVAL = 60.0
+NUMERICAL = [f"x{i}" for i in range(10)]
+CATEGORICAL = [f"c{i}" for i in range(3)]
+FEATURES = NUMERICAL + CATEGORICAL
+BATCH = 2_000
+# The end of the stored month; pages are timed as if it were now.
+NOW = 1_790_000_000.0
+
+
+def _frame(rng: np.random.Generator, n: int, shift: float) -> pd.DataFrame:
+    columns: dict[str, Any] = {
+        name: rng.normal(shift if i < 3 else 0.0, 1.0, n) for i, name in enumerate(NUMERICAL)
+    }
+    weights = np.array([0.4, 0.3, 0.15, 0.1, 0.05])
+    for i, name in enumerate(CATEGORICAL):
+        p = np.roll(weights, 2) if shift and i == 0 else weights
+        columns[name] = rng.choice(list("abcde"), n, p=p)
+    frame = pd.DataFrame(columns)
+    frame["prediction"] = 3.0 * frame["x0"] + frame["x1"] + 50.0
+    frame["label"] = frame["prediction"] + rng.normal(0.0, 1.0, n)
+    return frame
+
+
+def payload_variants(seed: int) -> dict[tuple[bool, bool], dict[str, Any]]:
+    """Real window payloads: (drifted, labelled) → ``WindowResult.to_dict()``."""
+    rng = np.random.default_rng(seed)
+    monitor = ModelMonitor(
+        "bench",
+        _frame(rng, 5_000, 0.0),
+        features=FEATURES,
+        numerical=NUMERICAL,
+        categorical=CATEGORICAL,
+        target="label",
+        policy=MonitorPolicy(window_rows=1_000, min_rows=100),
+    )
+    variants = {}
+    for drifted in (False, True):
+        for labelled in (False, True):
+            window = _frame(rng, 1_000, 0.6 if drifted else 0.0)
+            if not labelled:
+                window["label"] = np.nan
+            variants[(drifted, labelled)] = monitor.evaluate(window, "v1").to_dict()
+    return variants
+
+
+def build(path: Path) -> None:
+    """Write the month of windows and the alert history (a few minutes on a quiet machine)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial.db")
+    for stale in (partial, partial.with_name(partial.name + "-wal")):
+        stale.unlink(missing_ok=True)
+    store = PredictionStore.from_url(f"sqlite:///{partial}")
+    windows = int(DAYS * 86_400 / INTERVAL)
+    started = time.perf_counter()
+    for number, model in enumerate(MODELS):
+        variants = payload_variants(number)
+        episode = (NOW - (10 + 3 * number) * 86_400.0, NOW - (7 + 3 * number) * 86_400.0)
+        for first in range(0, windows, BATCH):
+            with store.engine.begin() as connection:
+                for i in range(first, min(first + BATCH, windows)):
+                    end = NOW - (windows - 1 - i) * INTERVAL
+                    drifted = episode[0] <= end < episode[1]
+                    labelled = end < NOW - 86_400.0
+                    base = variants[(drifted, labelled)]
+                    wave = 1.0 + 0.05 * math.sin(2 * math.pi * end / 86_400.0)
+                    stats = base["prediction"]
+                    prediction = {
+                        **stats,
+                        "mean": stats["mean"] * wave,
+                        "min": stats["min"] * wave,
+                        "max": stats["max"] * wave,
+                    }
+                    save_monitor_result(
+                        connection,
+                        {
+                            "model": model,
+                            "version": "v1",
+                            "kind": "window",
+                            "run_at": end,
+                            "window_start": end - INTERVAL,
+                            "window_end": end,
+                            "payload": {**base, "model": model, "prediction": prediction},
+                        },
+                    )
+            print(
+                f"\r  {model}: {min(first + BATCH, windows):>6}/{windows} windows "
+                f"({time.perf_counter() - started:.0f} s)",
+                end="",
+                flush=True,
+            )
+        print()
+        for k in range(100):  # an alert pending → firing → resolved every few hours
+            starts = NOW - (DAYS - 0.3 * k) * 86_400.0
+            for state, ends in (("pending", None), ("firing", None), ("resolved", starts + 900)):
+                store.save_alert_event(
+                    {
+                        "rule": "DatasetDrift",
+                        "model": model,
+                        "version": "v1",
+                        "state": state,
+                        "starts_at": starts,
+                        "ends_at": ends,
+                        "value": 0.6,
+                        "payload": {"fingerprint": f"{model}-drift", "severity": "warning"},
+                    }
+                )
+    store.dispose()
+    partial.rename(path)
+
+
+def traffic() -> OperationalRates:
+    """The gateway's own metrics text, with requests observed for every model."""
+    metrics = GatewayMetrics()
+    rng = np.random.default_rng(0)
+    for model in MODELS:
+        metrics.set_model(model, {"v1": ("regression", "python")}, {"v1": 100.0})
+        for seconds in rng.exponential(0.004, 2_000):
+            metrics.observe(model, "v1", "regression", float(seconds), [1.0])
+    return OperationalRates(lambda: metrics.render().decode())
+
+
+async def timed(client: httpx.AsyncClient, url: str, *, fresh: bool) -> float:
+    """One request's time; ``fresh``: as after a new window, no chart drawn before."""
+    if fresh:
+        CHARTS.clear()
+    started = time.perf_counter()
+    answer = await client.get(url)
+    elapsed = time.perf_counter() - started
+    if answer.status_code != 200:
+        raise RuntimeError(f"{url}: HTTP {answer.status_code}: {answer.text[:300]}")
+    return elapsed
+
+
+async def measure(store: PredictionStore, requests: int) -> list[tuple[str, list[float]]]:
+    views = [ModelView(m, "regression", ("v1",), {"v1": 100.0}) for m in MODELS]
+    dashboard = create_dashboard(
+        store, lambda: views, operational=traffic(), clock=lambda: NOW + 30.0
+    )
+    app = Starlette(routes=[Mount("/ui", dashboard)])
+    overview = [("overview /ui/", "/ui/"), ("overview fragment", "/ui/fragment")]
+    model = [
+        ("model page, 1h", "/ui/models/house-price?range=1h"),
+        ("model page, 24h (default)", "/ui/models/house-price"),
+        ("model fragment, 24h", "/ui/models/house-price/fragment"),
+        ("model page, 7d", "/ui/models/house-price?range=7d"),
+        ("model page, 30d", "/ui/models/house-price?range=30d"),
+    ]
+    transport = httpx.ASGITransport(app=app)
+    results: list[tuple[str, list[float]]] = []
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        first = await timed(client, model[1][1], fresh=True)
+        results.append(("first request (imports Bokeh)", [first]))
+        for name, url in overview:
+            await timed(client, url, fresh=False)  # warm this page's queries once
+            results.append((name, [await timed(client, url, fresh=False) for _ in range(requests)]))
+        for name, url in model:
+            await timed(client, url, fresh=True)
+            for fresh, when in ((True, "new window"), (False, "refresh, no new window")):
+                times = [await timed(client, url, fresh=fresh) for _ in range(requests)]
+                results.append((f"{name} — {when}", times))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=30, help="requests per page")
+    parser.add_argument("--rebuild", action="store_true", help="write the store again")
+    args = parser.parse_args()
+    path = DATA / f"dashboard-{len(MODELS)}x{DAYS}d.db"
+    if args.rebuild or not path.exists():
+        print(f"building {path} ...")
+        build(path)
+    store = PredictionStore.from_url(f"sqlite:///{path}")
+    with store.engine.connect() as connection:
+        count = connection.exec_driver_sql("SELECT count(*) FROM monitor_results").scalar_one()
+        signals = connection.exec_driver_sql("SELECT count(*) FROM monitor_signals").scalar_one()
+    size = path.stat().st_size / 2**30
+    print(
+        f"store: {count:,} window results, {signals:,} signal rows, {size:.1f} GiB "
+        f"(SQLite {store.engine.dialect.server_version_info}); Python {platform.python_version()}"
+    )
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    results = asyncio.run(measure(store, args.requests))
+    print(f"\n{'page':<56} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}  (n)")
+    for name, times in results:
+        ms = sorted(t * 1000.0 for t in times)
+        p95 = ms[min(len(ms) - 1, math.ceil(0.95 * len(ms)) - 1)]
+        print(f"{name:<56} {statistics.median(ms):>10.1f} {p95:>8.1f} {ms[-1]:>8.1f}  ({len(ms)})")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    store.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
