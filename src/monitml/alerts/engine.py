@@ -35,7 +35,9 @@ from monitml.alerts.notification import (
 )
 from monitml.alerts.settings import AlertRule, AlertsSettings
 
-__all__ = ["AlertEngine", "AlertEvent", "EventSink", "MetricSample"]
+__all__ = ["STATE_FORMAT", "AlertEngine", "AlertEvent", "EventSink", "MetricSample"]
+
+STATE_FORMAT = "monitml.alert-state/1"
 
 logger = logging.getLogger(__name__)
 
@@ -283,6 +285,77 @@ class AlertEngine:
                 del self._groups[key]
         return notifications
 
+    # -- state, for a standby that takes over -----------------------------------------------
+
+    def export_state(self) -> dict[str, Any]:
+        """Everything :meth:`restore_state` needs to go on where this engine is now, as JSON.
+
+        Alerts pending or firing (by rule name and fingerprint) and each group's schedule and
+        what it last notified, so that an engine restored from it neither notifies an alert
+        again nor forgets to resolve it.
+        """
+        with self._lock:
+            return {
+                "format": STATE_FORMAT,
+                "instances": {
+                    rule.name: {
+                        fp: {
+                            "labels": dict(i.labels),
+                            "active_at": i.active_at,
+                            "value": i.value,
+                            "firing": i.firing,
+                        }
+                        for fp, i in self._instances[index].items()
+                    }
+                    for index, rule in enumerate(self.rules)
+                },
+                "groups": {
+                    key: {
+                        "labels": dict(group.labels),
+                        "next_flush": group.next_flush,
+                        "alerts": {fp: _alert_json(a) for fp, a in group.alerts.items()},
+                        "notified_firing": sorted(group.notified_firing),
+                        "last_sent": group.last_sent,
+                    }
+                    for key, group in self._groups.items()
+                },
+            }
+
+    def restore_state(self, state: Mapping[str, Any]) -> None:
+        """Replace this engine's alerts and groups by those of :meth:`export_state`.
+
+        Alerts of rules that are no longer configured are dropped; a state of another format
+        is ignored with a warning (the engine starts afresh).
+        """
+        if state.get("format") != STATE_FORMAT:
+            logger.warning("Ignoring an alert state of format %r", state.get("format"))
+            return
+        by_name = {rule.name: index for index, rule in enumerate(self.rules)}
+        with self._lock:
+            self._instances = [{} for _ in self.rules]
+            for name, instances in state.get("instances", {}).items():
+                index = by_name.get(name)
+                if index is None:
+                    continue
+                for fp, saved in instances.items():
+                    self._instances[index][fp] = _Instance(
+                        self.rules[index],
+                        {str(k): str(v) for k, v in saved["labels"].items()},
+                        active_at=float(saved["active_at"]),
+                        value=float(saved["value"]),
+                        firing=bool(saved["firing"]),
+                    )
+            self._groups = {
+                key: _Group(
+                    {str(k): str(v) for k, v in saved["labels"].items()},
+                    next_flush=float(saved["next_flush"]),
+                    alerts={fp: _alert_from_json(a) for fp, a in saved["alerts"].items()},
+                    notified_firing=set(saved["notified_firing"]),
+                    last_sent=saved["last_sent"],
+                )
+                for key, saved in state.get("groups", {}).items()
+            }
+
     # -- history ----------------------------------------------------------------------------
 
     def _record(
@@ -310,3 +383,27 @@ class AlertEngine:
             self.on_event(event)
         except Exception:  # the history is best effort; alerting goes on without it
             logger.exception("could not record alert event %s %s", instance.rule.name, state)
+
+
+def _alert_json(alert: Alert) -> dict[str, Any]:
+    return {
+        "status": alert.status,
+        "labels": dict(alert.labels),
+        "annotations": dict(alert.annotations),
+        "starts_at": alert.starts_at,
+        "ends_at": alert.ends_at,
+        "value": alert.value,
+        "generator_url": alert.generator_url,
+    }
+
+
+def _alert_from_json(data: Mapping[str, Any]) -> Alert:
+    return Alert(
+        status="firing" if data["status"] == "firing" else "resolved",
+        labels={str(k): str(v) for k, v in data["labels"].items()},
+        annotations={str(k): str(v) for k, v in data["annotations"].items()},
+        starts_at=float(data["starts_at"]),
+        ends_at=None if data["ends_at"] is None else float(data["ends_at"]),
+        value=float(data["value"]),
+        generator_url=str(data.get("generator_url", "")),
+    )

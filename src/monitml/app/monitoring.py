@@ -18,13 +18,14 @@ from monitml.alerts import AlertEngine, Dispatcher, build_channels
 from monitml.app.models import build_served_model, read_reference
 from monitml.app.store import open_store
 from monitml.config import ModelConfig, Settings
-from monitml.errors import ConfigError, ModelError
+from monitml.errors import ConfigError, ModelError, StoreError
 from monitml.monitor.gauges import MonitorGauges
 from monitml.monitor.model_monitor import PREDICTION, ModelMonitor
 from monitml.monitor.operational import OperationalSampler
 from monitml.monitor.policy import MonitorPolicy
 from monitml.monitor.runner import MonitorRunner
 from monitml.store import PredictionStore
+from monitml.store.lease import open_lease
 
 __all__ = [
     "MonitorApp",
@@ -37,6 +38,12 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+MONITOR_LEASE = "monitor"
+ALERT_STATE = "alerts"  # the name the active monitor saves its alert engine's state under
+# SQLite's lease row outlives a dead monitor by this many intervals (PostgreSQL: not at all).
+_LEASE_INTERVALS = 3
+_MIN_LEASE_SECONDS = 5.0
 
 
 def policy_from(settings: Settings) -> MonitorPolicy:
@@ -148,7 +155,21 @@ def build_monitor(
 
     def sink(samples: list[tuple[str, dict[str, str], float]], now: float) -> None:
         if engine is not None and dispatcher is not None:
-            dispatcher.submit(engine.evaluate(samples, now))
+            notifications = engine.evaluate(samples, now)
+            # Saved before sending: a standby that takes over never sends these again (a
+            # monitor killed between the two loses them, until repeat_interval re-sends).
+            try:
+                store.save_alert_state(ALERT_STATE, engine.export_state())
+            except StoreError as error:
+                logger.warning("cannot save the alert state: %s", error)
+            dispatcher.submit(notifications)
+
+    def take_over() -> None:
+        """Go on from the alert state the previous active monitor saved (StoreError: not yet)."""
+        if engine is not None:
+            saved = store.load_alert_state(ALERT_STATE)
+            if saved is not None:
+                engine.restore_state(saved)
 
     if read_gateway_metrics is None and settings.monitor.gateway_url:
         read_gateway_metrics = _metrics_reader(settings.monitor.gateway_url)
@@ -160,6 +181,12 @@ def build_monitor(
         gauges=MonitorGauges(registry),
         sink=sink,
         operational=OperationalSampler(read_gateway_metrics) if read_gateway_metrics else None,
+        lease=open_lease(
+            store.engine,
+            MONITOR_LEASE,
+            ttl=max(_LEASE_INTERVALS * settings.monitor.interval, _MIN_LEASE_SECONDS),
+        ),
+        on_takeover=take_over,
     )
     return MonitorApp(runner, registry, dispatcher, engine, store)
 

@@ -1,4 +1,13 @@
-"""The online monitor: every interval, each model version's window against its reference."""
+"""The online monitor: every interval, each model version's window against its reference.
+
+Several monitors may share a store (a standby beside the active one, or a monitor embedded in
+each gateway replica); only the one holding the ``lease`` (``monitml.store.lease``) runs passes,
+evaluates alerts and notifies. The others stand by and try the lease every interval: on
+PostgreSQL a standby takes over within one interval of the active one dying, on SQLite within
+the lease's expiry plus one interval. ``on_takeover`` runs each time a monitor becomes active,
+before its first pass: that is where the alert state the previous one saved is read back, so
+that an alert already notified is not notified again.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +22,7 @@ from monitml.monitor.model_monitor import ModelMonitor
 from monitml.monitor.operational import OperationalSampler
 from monitml.monitor.result import WindowResult
 from monitml.store import PredictionStore
+from monitml.store.lease import Lease
 
 __all__ = ["MetricsSink", "MonitorRunner"]
 
@@ -41,6 +51,8 @@ class MonitorRunner:
         operational: OperationalSampler | None = None,
         save_results: bool = True,
         clock: Callable[[], float] = time.time,
+        lease: Lease | None = None,
+        on_takeover: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
         self.monitors = dict(monitors)
@@ -51,6 +63,9 @@ class MonitorRunner:
         self.operational = operational
         self.save_results = save_results
         self.clock = clock
+        self.lease = lease
+        self.on_takeover = on_takeover
+        self.active = False  # holds the lease (or needs none) and has taken over
         self.last_results: list[WindowResult] = []
 
     def run_once(self) -> list[WindowResult]:
@@ -104,13 +119,44 @@ class MonitorRunner:
         return result
 
     def run_forever(self, interval: float, stop: threading.Event) -> None:
-        """Run every ``interval`` seconds until ``stop`` is set; a failed run is logged."""
-        while not stop.is_set():
-            started = time.monotonic()
-            try:
-                self.run_once()
-            except StoreError as exc:
-                logger.warning("monitor run skipped: %s", exc)
-            except Exception:  # the monitor must outlive any one bad run
-                logger.exception("monitor run failed")
-            stop.wait(max(0.0, interval - (time.monotonic() - started)))
+        """Run every ``interval`` seconds until ``stop`` is set; a failed run is logged.
+
+        With a lease, a pass runs only while this monitor holds it; it is released at the end.
+        """
+        try:
+            while not stop.is_set():
+                started = time.monotonic()
+                try:
+                    if self._lead():
+                        self.run_once()
+                except StoreError as exc:
+                    logger.warning("monitor run skipped: %s", exc)
+                except Exception:  # the monitor must outlive any one bad run
+                    logger.exception("monitor run failed")
+                stop.wait(max(0.0, interval - (time.monotonic() - started)))
+        finally:
+            if self.lease is not None:
+                self.lease.release()
+            self.active = False
+
+    def _lead(self) -> bool:
+        """Take or keep the lease; True when this monitor is the active one now."""
+        held = self.lease is None or self.lease.acquire()
+        if not held:
+            if self.active:
+                logger.warning("monitor: lost the lease; standing by")
+            self.active = False
+            return False
+        if not self.active:
+            if self.on_takeover is not None:
+                try:
+                    self.on_takeover()
+                except Exception:  # without the saved state, running could notify twice
+                    logger.exception("monitor: cannot take over yet; standing by")
+                    if self.lease is not None:
+                        self.lease.release()
+                    return False
+            if self.lease is not None:
+                logger.warning("monitor: holds the lease; active")
+            self.active = True
+        return True
