@@ -29,9 +29,16 @@ from monitml.stats.ecdf import merge_ecdfs
 from monitml.stats.methods.ecdf_distances import reference_scale
 from monitml.stats.methods.ecdf_tests import ks_pvalue
 from monitml.stats.methods.proportions import MIN_EXPECTED, ChiSquare, FisherExact, ZTest
-from monitml.stats.registry import DriftMethod, register
+from monitml.stats.registry import DriftMethod, as_comparable, register
 from monitml.stats.result import ColumnKind, DriftResult
 from monitml.stats.samples import CategoricalSample, NumericSample, Sample, align_counts
+from monitml.stats.summaries.categorical import CategoricalSummary
+from monitml.stats.summaries.compare import (
+    ks_from_summaries,
+    pair_summaries,
+    wasserstein_from_summaries,
+)
+from monitml.stats.summaries.numerical import NumericSummary
 
 __all__ = ["DEFAULT_ALPHA", "DEFAULT_MIN_EFFECT", "AutoDrift", "categorical_effect_size"]
 
@@ -98,10 +105,16 @@ class AutoDrift(DriftMethod):
         """The effect floor in use for a column kind."""
         return DEFAULT_MIN_EFFECT[kind] if self.min_effect is None else self.min_effect
 
-    def score(self, current: Sample, *, feature: str = "") -> DriftResult:
+    def score(
+        self, current: Sample | NumericSummary | CategoricalSummary, *, feature: str = ""
+    ) -> DriftResult:
+        current = as_comparable(current)
         reference = getattr(self, "reference_", None)
+        numerical = (NumericSample, NumericSummary)
         if isinstance(reference, NumericSample) and isinstance(current, NumericSample):
             result = self._score_numerical(reference, current, feature)
+        elif isinstance(reference, numerical) and isinstance(current, numerical):
+            result = self._score_numerical_summaries(reference, current, feature)
         elif isinstance(reference, CategoricalSample) and isinstance(current, CategoricalSample):
             test = _TESTS[choose_test(reference, current)](self.threshold_).fit(reference)
             base = test.score(current, feature=feature)
@@ -138,4 +151,27 @@ class AutoDrift(DriftMethod):
             reference_size=n,
             current_size=m,
             effect_size=wasserstein / reference_scale(reference, current),
+        )
+
+    def _score_numerical_summaries(
+        self,
+        reference: NumericSample | NumericSummary,
+        current: NumericSample | NumericSummary,
+        feature: str,
+    ) -> DriftResult:
+        if current.size == 0:
+            return super().score(current, feature=feature)
+        ref, cur = pair_summaries(reference, current)
+        statistic, p_value = ks_from_summaries(ref, cur)
+        return DriftResult(
+            feature=feature,
+            method="ks",
+            kind="numerical",
+            statistic=statistic,
+            p_value=p_value,
+            threshold=self.threshold_,
+            drift_detected=p_value < self.threshold_,
+            reference_size=ref.count,
+            current_size=cur.count,
+            effect_size=wasserstein_from_summaries(ref, cur),
         )

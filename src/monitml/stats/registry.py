@@ -2,6 +2,11 @@
 
 A method is fitted on a reference sample and scores a current sample; the base class owns
 validation and the verdict, so a new statistic is one short ``_compute`` method.
+
+Either side may also be a mergeable summary (``monitml.stats.summaries``). A categorical
+summary, or a numerical one that still holds its values, is compared as the sample it stands
+for (exactly); a numerical summary that does not goes to ``_numerical_summaries``,
+which a numerical method implements from the summaries' histograms and sketches.
 """
 
 from __future__ import annotations
@@ -13,8 +18,27 @@ from typing import ClassVar, Self
 from monitml.errors import DataError, NotFittedError
 from monitml.stats.result import ColumnKind, DriftResult
 from monitml.stats.samples import CategoricalSample, NumericSample, Sample
+from monitml.stats.summaries.categorical import CategoricalSummary
+from monitml.stats.summaries.compare import pair_summaries
+from monitml.stats.summaries.numerical import NumericSummary
 
-__all__ = ["REGISTRY", "DriftMethod", "register"]
+__all__ = ["REGISTRY", "Comparable", "DriftMethod", "as_comparable", "register"]
+
+# What a method compares: a sample, or a numerical summary that no longer holds its values.
+Comparable = Sample | NumericSummary
+# An exact numerical summary of up to this many rows is compared as the sample itself (8 MB);
+# a longer one (a discrete column) as a summary, which is then exact as well.
+SAMPLE_FROM_SUMMARY_UP_TO = 1_000_000
+
+
+def as_comparable(data: Sample | NumericSummary | CategoricalSummary) -> Comparable:
+    """A summary that stands for an exact sample becomes that sample; others stay summaries."""
+    if isinstance(data, CategoricalSummary):
+        return data.to_sample()
+    if isinstance(data, NumericSummary) and data.exact and data.count <= SAMPLE_FROM_SUMMARY_UP_TO:
+        return data.to_sample()
+    return data
+
 
 # Filled by ``@register`` as the method modules are imported (see ``monitml.stats.catalog``).
 REGISTRY: dict[str, type[DriftMethod]] = {}
@@ -42,8 +66,9 @@ class DriftMethod(ABC):
         """The threshold in use: the one given, else the method's default."""
         return self.default_threshold if self.threshold is None else self.threshold
 
-    def fit(self, reference: Sample) -> Self:
-        """Remember the reference sample; return ``self``."""
+    def fit(self, reference: Sample | NumericSummary | CategoricalSummary) -> Self:
+        """Remember the reference sample (or summary); return ``self``."""
+        reference = as_comparable(reference)
         self._check_threshold()
         self._check_kind(reference)
         if reference.size == 0:
@@ -51,8 +76,11 @@ class DriftMethod(ABC):
         self.reference_ = reference
         return self
 
-    def score(self, current: Sample, *, feature: str = "") -> DriftResult:
-        """Compare ``current`` with the fitted reference."""
+    def score(
+        self, current: Sample | NumericSummary | CategoricalSummary, *, feature: str = ""
+    ) -> DriftResult:
+        """Compare ``current`` (a sample or a summary) with the fitted reference."""
+        current = as_comparable(current)
         reference = getattr(self, "reference_", None)
         if reference is None:
             raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(reference) first")
@@ -77,8 +105,12 @@ class DriftMethod(ABC):
             current_size=current.size,
         )
 
-    def _compute(self, reference: Sample, current: Sample) -> tuple[float, float | None]:
+    def _compute(self, reference: Comparable, current: Comparable) -> tuple[float, float | None]:
         """Return the method's statistic and its p-value (``None`` for a distance)."""
+        if isinstance(reference, NumericSummary) or isinstance(current, NumericSummary):
+            if isinstance(reference, CategoricalSample) or isinstance(current, CategoricalSample):
+                raise DataError(f"{self.key}: reference and current columns are of different kinds")
+            return self._numerical_summaries(*pair_summaries(reference, current))
         if isinstance(reference, NumericSample) and isinstance(current, NumericSample):
             return self._numerical(reference, current)
         if isinstance(reference, CategoricalSample) and isinstance(current, CategoricalSample):
@@ -95,6 +127,11 @@ class DriftMethod(ABC):
     ) -> tuple[float, float | None]:
         raise DataError(f"method '{self.key}' does not work on categorical columns")
 
+    def _numerical_summaries(
+        self, reference: NumericSummary, current: NumericSummary
+    ) -> tuple[float, float | None]:
+        raise DataError(f"method '{self.key}' cannot compare numerical summaries")
+
     def _check_threshold(self) -> None:
         value = self.threshold_
         if self.is_test and not 0.0 < value < 1.0:
@@ -108,15 +145,15 @@ class DriftMethod(ABC):
                 f"Got {value!r} instead."
             )
 
-    def _check_kind(self, sample: Sample) -> None:
+    def _check_kind(self, sample: Comparable) -> None:
         kind = _kind_of(sample)
         if kind not in self.kinds:
             supported = " or ".join(sorted(self.kinds))
             raise DataError(f"method '{self.key}' works on {supported} columns, not {kind} ones")
 
 
-def _kind_of(sample: Sample) -> ColumnKind:
-    return "numerical" if isinstance(sample, NumericSample) else "categorical"
+def _kind_of(sample: Comparable) -> ColumnKind:
+    return "numerical" if isinstance(sample, NumericSample | NumericSummary) else "categorical"
 
 
 def register(cls: type[DriftMethod]) -> type[DriftMethod]:

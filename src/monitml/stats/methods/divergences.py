@@ -17,6 +17,8 @@ from monitml.stats.registry import DriftMethod
 from monitml.stats.registry import register as _register
 from monitml.stats.result import ColumnKind
 from monitml.stats.samples import CategoricalSample, NumericSample, align_counts
+from monitml.stats.summaries.compare import binned_counts
+from monitml.stats.summaries.numerical import NumericSummary
 
 __all__ = [
     "HellingerDistance",
@@ -45,6 +47,12 @@ class _BinnedDivergence(DriftMethod):
         self, reference: CategoricalSample, current: CategoricalSample
     ) -> tuple[float, float | None]:
         _, ref, cur = align_counts(reference, current)
+        return self._divergence(ref / ref.sum(), cur / cur.sum()), None
+
+    def _numerical_summaries(
+        self, reference: NumericSummary, current: NumericSummary
+    ) -> tuple[float, float | None]:
+        ref, cur = binned_counts(reference, current, self.bins)
         return self._divergence(ref / ref.sum(), cur / cur.sum()), None
 
     @abstractmethod

@@ -11,6 +11,8 @@ from monitml.stats.ecdf import merge_ecdfs
 from monitml.stats.registry import DriftMethod, register
 from monitml.stats.result import ColumnKind
 from monitml.stats.samples import NumericSample
+from monitml.stats.summaries.compare import energy_from_summaries, wasserstein_from_summaries
+from monitml.stats.summaries.numerical import NumericSummary
 
 __all__ = ["EnergyDistance", "WassersteinDistance", "normed_wasserstein", "reference_scale"]
 
@@ -59,6 +61,11 @@ class WassersteinDistance(DriftMethod):
     ) -> tuple[float, float | None]:
         return normed_wasserstein(reference, current), None
 
+    def _numerical_summaries(
+        self, reference: NumericSummary, current: NumericSummary
+    ) -> tuple[float, float | None]:
+        return wasserstein_from_summaries(reference, current), None
+
 
 @register
 class EnergyDistance(DriftMethod):
@@ -77,3 +84,8 @@ class EnergyDistance(DriftMethod):
         squared_gaps = (merged.reference_cdf[:-1] - merged.current_cdf[:-1]) ** 2
         distance = math.sqrt(2.0 * float((np.diff(merged.values) * squared_gaps).sum()))
         return distance / reference_scale(reference, current), None
+
+    def _numerical_summaries(
+        self, reference: NumericSummary, current: NumericSummary
+    ) -> tuple[float, float | None]:
+        return energy_from_summaries(reference, current), None

@@ -13,6 +13,12 @@ from monitml.stats.ecdf import MergedECDF, merge_ecdfs
 from monitml.stats.registry import DriftMethod, register
 from monitml.stats.result import ColumnKind
 from monitml.stats.samples import NumericSample
+from monitml.stats.summaries.compare import (
+    anderson_from_summaries,
+    cvm_from_summaries,
+    ks_from_summaries,
+)
+from monitml.stats.summaries.numerical import NumericSummary
 
 __all__ = [
     "AndersonDarling",
@@ -80,6 +86,11 @@ class KolmogorovSmirnov(DriftMethod):
     ) -> tuple[float, float | None]:
         return ks_statistic_pvalue(reference.values, current.values)
 
+    def _numerical_summaries(
+        self, reference: NumericSummary, current: NumericSummary
+    ) -> tuple[float, float | None]:
+        return ks_from_summaries(reference, current)
+
 
 @register
 class AndersonDarling(DriftMethod):
@@ -108,6 +119,13 @@ class AndersonDarling(DriftMethod):
             result = anderson_ksamp([reference.values, current.values], variant="midrank")
         return float(result.statistic), float(result.pvalue)
 
+    def _numerical_summaries(
+        self, reference: NumericSummary, current: NumericSummary
+    ) -> tuple[float, float | None]:
+        if reference.minimum == reference.maximum == current.minimum == current.maximum:
+            return 0.0, 1.0
+        return anderson_from_summaries(reference, current)
+
 
 @register
 class CramerVonMises(DriftMethod):
@@ -135,6 +153,12 @@ class CramerVonMises(DriftMethod):
             return statistic, cvm_asymptotic_pvalue(statistic, n, m)
         result = cramervonmises_2samp(reference.values, current.values)
         return float(result.statistic), float(np.clip(result.pvalue, 0.0, 1.0))
+
+    def _numerical_summaries(
+        self, reference: NumericSummary, current: NumericSummary
+    ) -> tuple[float, float | None]:
+        statistic = cvm_from_summaries(reference, current)
+        return statistic, cvm_asymptotic_pvalue(statistic, reference.count, current.count)
 
 
 def cvm_statistic(merged: MergedECDF, n: int, m: int) -> float:
