@@ -179,7 +179,12 @@ def test_the_check_the_demo_suggests_runs_on_its_config_from_the_same_folder(
 def test_the_gateway_left_up_by_serve_answers_on_the_urls_it_printed(demo: DemoRun) -> None:
     swagger = demo.wait_for(r"^Swagger:\s+(\S+)", timeout=5).group(1)
     metrics = demo.wait_for(r"^Metrics:\s+(\S+)", timeout=5).group(1)
+    dashboard = demo.wait_for(r"^Dashboard:\s+(\S+)", timeout=5).group(1)
     assert httpx.get(swagger, timeout=10).status_code == 200
+    page = httpx.get(dashboard, timeout=10)
+    assert page.status_code == 200
+    assert "house-price" in page.text
+    assert "flight-delay" in page.text
     text = httpx.get(metrics, timeout=10).text
     assert 'monitml_requests_total{model="house-price"' in text
 

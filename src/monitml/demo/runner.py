@@ -162,6 +162,7 @@ def _serve(console: Console, base_url: str, token: str) -> None:
     console.rule("The gateway stays up (Ctrl-C to stop)")
     console.print(f"Swagger:  {base_url}/docs")
     console.print(f"Metrics:  {base_url}/metrics")
+    console.print(f"Dashboard: {base_url}/ui/")
     console.print(f"Admin token for PUT …/routing: {token}")
     try:
         threading.Event().wait()
