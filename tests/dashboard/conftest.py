@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ import httpx
 import numpy as np
 import pandas as pd
 import pytest
+import uvicorn
 from starlette.types import ASGIApp
 
 from monitml.dashboard import ModelView
@@ -177,3 +181,24 @@ def serve(app: ASGIApp, *, lifespan: Any = None) -> Iterator[Client]:
                 yield Client(portal, client)
             finally:
                 portal.call(client.aclose)
+
+
+@contextlib.contextmanager
+def running(app: ASGIApp, *, lifespan: str = "off") -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port; yields its base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(app, log_level="warning", lifespan=lifespan)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()

@@ -7,27 +7,22 @@ screenshot of each page is kept in the test's tmp folder.
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright import sync_api
 from starlette.applications import Starlette
 from starlette.routing import Mount
-from starlette.types import ASGIApp
 
 from monitml.app.gateway import build_gateway_app
 from monitml.config import load_settings
 from monitml.dashboard import create_dashboard
 from monitml.store import PredictionStore
 
-from .conftest import MODEL, NOW
+from .conftest import MODEL, NOW, running
 from .test_gateway_ui import TOKEN, write_config
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -50,27 +45,6 @@ PAINTED = """canvases => canvases.reduce((n, c) => {
   }, 0)"""
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
-
-
-@contextlib.contextmanager
-def running(app: ASGIApp, *, lifespan: str = "off") -> Iterator[str]:
-    """``app`` served by uvicorn on a free loopback port; yields its base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, log_level="warning", lifespan=lifespan)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
 
 
 @pytest.fixture(scope="module")

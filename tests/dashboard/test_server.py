@@ -12,13 +12,20 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pandas as pd
+import pytest
 import yaml
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Mount, Route
 
+from monitml.app.dashboard import monitor_dashboard
+from monitml.config import MonitorConfig, load_settings
 from monitml.dashboard import create_dashboard, monitor_server_app
 from monitml.store import PredictionStore
 
-from .conftest import MODEL, serve
+from .conftest import MODEL, running, serve
 from .test_gateway_ui import write_config
 
 
@@ -99,3 +106,30 @@ def test_monitml_monitor_serves_metrics_and_the_dashboard_until_it_is_stopped(
     assert 'data-testid="routing-form"' not in model.text
     assert process.returncode == 0
     assert f"dashboard on {base}/ui" in output.decode()
+
+
+def test_the_monitor_alone_shows_the_traffic_it_reads_from_the_gateways_metrics(
+    tmp_path: Path, sqlite_store: PredictionStore
+) -> None:
+    text = (
+        "# TYPE monitml_requests_total counter\n"
+        'monitml_requests_total{model="toy",version="v2",status="ok"} 300\n'
+        'monitml_requests_created{model="toy",version="v2",status="ok"} '
+        f"{time.time() - 100.0}\n"
+    )
+
+    def metrics(_request: Request) -> Response:
+        return PlainTextResponse(text)
+
+    gateway = Starlette(routes=[Route("/metrics", metrics)])
+    with running(gateway) as url:
+        settings = load_settings(write_config(tmp_path)).model_copy(
+            update={"monitor": MonitorConfig(gateway_url=url)}
+        )
+        dashboard = monitor_dashboard(settings, sqlite_store)
+        with serve(Starlette(routes=[Mount("/ui", dashboard)])) as client:
+            page = client.get("/ui/").text
+
+    v2 = page[page.index('data-version="v2"') :]
+    rate = v2[v2.index('title="over since start">') :].split(">")[1].split("<")[0]
+    assert float(rate) == pytest.approx(3.0, rel=0.1)  # 300 requests in about 100 s
