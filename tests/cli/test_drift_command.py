@@ -115,26 +115,3 @@ def test_user_errors_exit_two_with_one_line_and_no_traceback(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert message in lines[0]
-
-
-def test_the_demo_writes_json_and_html(tmp_path: Path) -> None:
-    result = run("demo", "--out", tmp_path, "--drift-only")
-    assert result.returncode == 0, result.stderr
-    payload = json.loads((tmp_path / "drift.json").read_text())
-    assert payload["total_columns"] == 8
-    assert (tmp_path / "drift.html").stat().st_size > 10_000
-    assert not (tmp_path / "house-price").exists()
-
-
-def test_the_demo_runs_the_whole_loop_and_the_bad_version_alerts(tmp_path: Path) -> None:
-    result = run("demo", "--out", tmp_path)
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
-    assert "Gateway answered 400 predictions" in out
-    assert "Store: 400 predictions logged; 400 labels received, 0 for unknown ids" in out
-    assert "house-price/v2:" in out
-    assert "mean prediction 100," in out
-    assert "ALERT LowAveragePrediction firing for house-price/v2" in out
-    assert "firing for house-price/v1" not in out
-    assert (tmp_path / "house-price" / "window-v1.html").exists()
-    assert (tmp_path / "house-price" / "window-v2.html").exists()
