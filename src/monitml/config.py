@@ -61,7 +61,8 @@ class StoreConfig(_Section):
     retention: Duration | None = Field(
         None,
         description="Predictions, labels, monitor results and writer batch ids older than this "
-        "(e.g. 90d) are deleted by the gateway in the background, in small batches; null: kept.",
+        "(e.g. 90d) are deleted by the gateway in the background, in small batches; null: kept "
+        "(writer batch ids still go after 7 days).",
     )
 
     @model_validator(mode="after")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from monitml.app.retention import start_retention
 from monitml.config import Settings
 from monitml.store import PredictionRecord, PredictionStore
+from monitml.store.tables import write_batches
 
 
 def _record(record_id: str, ts: float) -> PredictionRecord:
@@ -34,9 +36,32 @@ def test_with_a_retention_the_old_predictions_are_pruned_and_the_recent_kept(
     store.dispose()
 
 
-def test_without_a_retention_no_pruner_is_started() -> None:
-    stop = start_retention(Settings(), PredictionStore.from_url("sqlite://", migrate=False))
+def test_without_a_retention_only_week_old_writer_batch_ids_are_pruned(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    store = PredictionStore.from_url(url)
+    now = time.time()
+    store.insert_predictions([_record("old", now - 30 * 86_400)], batch_id="old-batch")
+    store.insert_predictions([_record("new", now - 60)], batch_id="new-batch")
+    with store.engine.begin() as connection:
+        connection.execute(
+            write_batches.update()
+            .where(write_batches.c.batch_id == "old-batch")
+            .values(committed_at=now - 8 * 86_400)
+        )
+
+    stop = start_retention(Settings(store={"url": url}), store, first_delay=0)
     try:
-        assert "monitml-retention" not in {thread.name for thread in threading.enumerate()}
+        deadline = time.monotonic() + 20
+        while "old-batch" in _batch_ids(store):
+            assert time.monotonic() < deadline, "the week-old batch id was kept"
+            time.sleep(0.05)
     finally:
         stop()
+    assert _batch_ids(store) == {"new-batch"}
+    assert store.count_predictions() == 2
+    store.dispose()
+
+
+def _batch_ids(store: PredictionStore) -> set[str]:
+    with store.engine.connect() as connection:
+        return set(connection.execute(sa.select(write_batches.c.batch_id)).scalars())

@@ -1,4 +1,9 @@
-"""``store.retention`` in the gateway: a background pruner, one per store thanks to a lease."""
+"""``store.retention`` in the gateway: a background pruner, one per store thanks to a lease.
+
+Without a retention the pruner still runs, for the writer's batch ids alone (older than
+``BATCH_ID_HORIZON``): they grow with every batch, and with ``log.durability: disk`` with every
+fsync group.
+"""
 
 from __future__ import annotations
 
@@ -17,11 +22,9 @@ PRUNE_INTERVAL_SECONDS = 3600.0
 def start_retention(
     settings: Settings, store: PredictionStore, *, first_delay: float = 10.0
 ) -> Callable[[], None]:
-    """Start pruning when ``store.retention`` is set (the first pass ``first_delay`` seconds
-    from now, then every hour); return how to stop it."""
+    """Start pruning (the first pass ``first_delay`` seconds from now, then every hour); return
+    how to stop it."""
     retention = settings.store.retention
-    if retention is None:
-        return lambda: None
     # Held for two intervals: a pruner that died lets another replica prune an hour later.
     lease = open_lease(store.engine, "retention", ttl=2 * PRUNE_INTERVAL_SECONDS)
     pruner = Pruner(

@@ -12,8 +12,10 @@ What is guaranteed, and what is not:
 - Predictions and results are found through their ``(model, ts)`` / ``(model, run_at)`` indexes,
   one model at a time (the models are listed by skipping along that index), labels and batch
   ids through their own age indexes: a pass over a large store reads only what it deletes.
-- A batch id is forgotten ``retention`` after it was committed: a spill file or journal replayed
-  later than that would insert its batches again. Replays happen at the next start, in seconds.
+- A batch id is forgotten ``retention`` after it was committed, and at most
+  ``BATCH_ID_HORIZON`` (7 days) after even without a retention: they are bookkeeping, one row per
+  writer batch (per fsync group with ``log.durability: disk``). A spill file or journal replayed
+  later than that would insert its in-doubt batches again; replays happen at the next start.
 - With a ``lease`` (``monitml.store.lease``), one pruner per store runs a pass at a time, however
   many gateway replicas and workers start one.
 - Rows are deleted once they are older than the cutoff of the pass; a row that gets older
@@ -41,7 +43,9 @@ from monitml.store.tables import (
     write_batches,
 )
 
-__all__ = ["PruneCounts", "Pruner", "prune"]
+__all__ = ["BATCH_ID_HORIZON", "PruneCounts", "Pruner", "prune"]
+
+BATCH_ID_HORIZON = 7 * 86_400.0
 
 logger = logging.getLogger(__name__)
 
@@ -105,13 +109,15 @@ def _delete_batch(
 
 def prune(
     engine: sa.Engine,
-    older_than: float,
+    older_than: float | None,
     *,
     batch_size: int = 1_000,
     pause: float = 0.05,
     stop: threading.Event | None = None,
+    batch_ids_older_than: float | None = None,
 ) -> PruneCounts:
-    """Delete everything older than ``older_than`` (epoch seconds); return what was deleted.
+    """Delete everything older than ``older_than`` (epoch seconds; None: no data) and the batch
+    ids older than ``batch_ids_older_than`` (None: ``older_than``); return what was deleted.
 
     Stops early (between two batches) when ``stop`` is set.
     """
@@ -132,17 +138,20 @@ def prune(
             stop.wait(pause)
         return deleted
 
-    for model in _models(engine, predictions.c.model):
-        where = sa.and_(predictions.c.model == model, predictions.c.ts < older_than)
-        counts.predictions += drain(predictions, (predictions.c.id,), where)
-    label_key = (labels.c.model, labels.c.record_id)
-    counts.labels += drain(labels, label_key, labels.c.ts < older_than)
-    for model in _models(engine, monitor_results.c.model):
-        where = sa.and_(monitor_results.c.model == model, monitor_results.c.run_at < older_than)
-        counts.results += drain(monitor_results, (monitor_results.c.id,), where)
-    counts.write_batches += drain(
-        write_batches, (write_batches.c.batch_id,), write_batches.c.committed_at < older_than
-    )
+    if older_than is not None:
+        for model in _models(engine, predictions.c.model):
+            where = sa.and_(predictions.c.model == model, predictions.c.ts < older_than)
+            counts.predictions += drain(predictions, (predictions.c.id,), where)
+        label_key = (labels.c.model, labels.c.record_id)
+        counts.labels += drain(labels, label_key, labels.c.ts < older_than)
+        for model in _models(engine, monitor_results.c.model):
+            where = sa.and_(monitor_results.c.model == model, monitor_results.c.run_at < older_than)
+            counts.results += drain(monitor_results, (monitor_results.c.id,), where)
+    batch_cutoff = older_than if batch_ids_older_than is None else batch_ids_older_than
+    if batch_cutoff is not None:
+        counts.write_batches += drain(
+            write_batches, (write_batches.c.batch_id,), write_batches.c.committed_at < batch_cutoff
+        )
     return counts
 
 
@@ -150,12 +159,14 @@ def prune(
 class Pruner:
     """Run :func:`prune` every ``interval`` seconds with cutoff ``now - retention``, in a thread.
 
+    With ``retention=None`` only batch ids older than ``BATCH_ID_HORIZON`` go.
+
     >>> pruner = Pruner(store.engine, retention=90 * 86400).start()   # doctest: +SKIP
     >>> pruner.close()                                                 # doctest: +SKIP
     """
 
     engine: sa.Engine
-    retention: float
+    retention: float | None
     interval: float = 3600.0
     batch_size: int = 1_000
     pause: float = 0.05
@@ -169,7 +180,7 @@ class Pruner:
     def __post_init__(self) -> None:
         for name in ("retention", "interval"):
             value = getattr(self, name)
-            if not value > 0:
+            if value is not None and not value > 0:
                 raise ValueError(
                     f"The '{name}' parameter of Pruner must be > 0. Got {value!r} instead."
                 )
@@ -180,12 +191,15 @@ class Pruner:
         return self
 
     def run_once(self) -> PruneCounts:
+        now = self.clock()
+        kept = BATCH_ID_HORIZON if self.retention is None else min(self.retention, BATCH_ID_HORIZON)
         counts = prune(
             self.engine,
-            self.clock() - self.retention,
+            None if self.retention is None else now - self.retention,
             batch_size=self.batch_size,
             pause=self.pause,
             stop=self._stop,
+            batch_ids_older_than=now - kept,
         )
         self.last = counts
         if counts.total:
