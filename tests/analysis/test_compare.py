@@ -225,3 +225,47 @@ def test_binary_classification_metrics_from_scores() -> None:
     assert performance["task"] == "classification"
     assert performance["labels"] == ["0", "1"]
     assert performance["current"]["roc_auc"] > 0.9
+
+
+def test_a_bounded_reference_keeps_summaries_and_reports_like_the_whole_reference() -> None:
+    rng = np.random.default_rng(21)
+    rows = 150_000
+    reference = pd.DataFrame(
+        {
+            "amount": rng.lognormal(3.0, 1.0, rows),
+            "items": rng.poisson(3.0, rows).astype(float),
+            "shop": rng.choice(["a", "b", "c"], rows),
+        }
+    )
+    reference.loc[::50, "amount"] = np.nan
+    current = reference.sample(5_000, random_state=1).reset_index(drop=True)
+    current["amount"] = current["amount"] * 1.3
+    whole = Comparator(reference).compare(current)
+    bounded_comparator = Comparator(reference, bounded_reference_rows=100_000)
+    bounded = bounded_comparator.compare(current)
+    kept = {
+        name: type(column.sample).__name__
+        for name, column in bounded_comparator.references_.items()
+    }
+    assert kept == {
+        "amount": "NumericSummary",
+        "items": "NumericSummary",
+        "shop": "CategoricalSample",
+    }
+    for name, column in whole.columns.items():
+        found = bounded.columns[name]
+        assert found.result.drift_detected == column.result.drift_detected, name
+        assert (found.reference_count, found.reference_missing) == (
+            column.reference_count,
+            column.reference_missing,
+        )
+        assert found.chart is not None
+        assert column.chart is not None
+        assert found.chart.keys() == column.chart.keys()
+    assert bounded.columns["amount"].result.drift_detected
+    # A discrete column is kept exactly: the same statistic to the last digit.
+    assert bounded.columns["items"].result.statistic == whole.columns["items"].result.statistic
+    quality, expected = bounded.quality["columns"]["amount"], whole.quality["columns"]["amount"]
+    assert quality["reference"]["count"] == expected["reference"]["count"]
+    assert quality["reference"]["missing"] == expected["reference"]["missing"]
+    assert quality["out_of_range_share"] == expected["out_of_range_share"]

@@ -9,6 +9,7 @@ import pytest
 from monitml.errors import ConfigError
 from monitml.monitor.model_monitor import ModelMonitor
 from monitml.monitor.policy import MonitorPolicy
+from monitml.stats.summaries import NumericSummary, dumps
 
 FEATURES = [f"x{i}" for i in range(20)]
 
@@ -110,3 +111,20 @@ def test_the_logs_bookkeeping_columns_are_not_reported_as_data_quality_issues(
     result = monitor.evaluate(window, "v1")
     assert result.report is not None
     assert not [i for i in result.report.quality["issues"] if "only in current" in i]
+
+
+def test_a_reference_past_100k_rows_is_kept_as_summaries_with_the_same_verdicts() -> None:
+    rng = np.random.default_rng(8)
+    reference = _frame(rng, 120_000)
+    monitor = ModelMonitor("m", reference, features=FEATURES)
+    kept = [column.sample for column in monitor.comparator.references_.values()]
+    assert all(isinstance(sample, NumericSummary) for sample in kept)
+    assert (
+        max(len(dumps(sample)) for sample in kept if isinstance(sample, NumericSummary)) < 100_000
+    )
+    for shift in [None, None, {"x7": 0.5}]:
+        result = monitor.evaluate(_frame(rng, 1_000, shift=shift), "v1")
+        assert result.report is not None
+        drifted = [name for name, c in result.feature_results().items() if c.result.drift_detected]
+        assert drifted == ([] if shift is None else ["x7"])
+        assert result.report.columns["x7"].reference_count == 120_000

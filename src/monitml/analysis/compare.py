@@ -27,6 +27,8 @@ from monitml.stats.quality import categorical_quality, numeric_quality
 from monitml.stats.registry import DriftMethod
 from monitml.stats.result import DriftResult
 from monitml.stats.samples import CategoricalSample, NumericSample, Sample
+from monitml.stats.summaries import NumericSummary, summarise_sample
+from monitml.stats.summaries.quality import summary_quality
 
 __all__ = ["DEFAULT_SHARE_THRESHOLD", "Comparator", "compare"]
 
@@ -76,7 +78,10 @@ class Comparator:
     """A reference summarised once, against which any number of data sets are compared.
 
     The monitor keeps one per model and scores each window with it: sorting the reference
-    and fitting the methods happens once, not per window.
+    and fitting the methods happens once, not per window. With ``bounded_reference_rows``
+    set, a reference longer than that keeps each numerical column as a mergeable summary
+    (``monitml.stats.summaries``: tens of KB) instead of its sorted values; drift, quality
+    and charts then come from the summary, exactly or within its stated error.
     """
 
     def __init__(
@@ -89,6 +94,7 @@ class Comparator:
         threshold: float | None = None,
         column_thresholds: Mapping[str, float] | None = None,
         share_threshold: float = DEFAULT_SHARE_THRESHOLD,
+        bounded_reference_rows: int | None = None,
     ) -> None:
         if not 0.0 < share_threshold <= 1.0:
             raise DataError(f"share threshold must be in (0, 1], got {share_threshold}")
@@ -112,8 +118,12 @@ class Comparator:
                     f"column '{column.name}' is {family}, not numerical, in the reference"
                 )
             sample = to_sample(series, column.kind)
-            fitted = methods[column.name].fit(sample) if sample.size else None
-            self.references_[column.name] = _FittedColumn(column, family, sample, fitted)
+            kept: Sample | NumericSummary = sample
+            bounded = bounded_reference_rows is not None and len(reference) > bounded_reference_rows
+            if bounded and isinstance(sample, NumericSample) and sample.size:
+                kept = summarise_sample(sample)
+            fitted = methods[column.name].fit(kept) if sample.size else None
+            self.references_[column.name] = _FittedColumn(column, family, kept, fitted)
         self.performance_ = PerformanceSpec.from_reference(reference, self.schema_, self.mapping)
 
     def compare(
@@ -163,7 +173,7 @@ class Comparator:
 class _FittedColumn:
     spec: ColumnSpec
     family: str
-    sample: Sample
+    sample: Sample | NumericSummary
     method: DriftMethod | None  # None when the reference column is empty
 
 
@@ -224,7 +234,7 @@ def _compare_column(fitted: _FittedColumn, current: pd.DataFrame) -> _ColumnOutc
 
 def _schema_change(
     column: ColumnSpec,
-    reference: Sample,
+    reference: Sample | NumericSummary,
     current: Sample | None,
     reason: str,
     mismatch: str | None,
@@ -259,7 +269,9 @@ def _schema_change(
     )
 
 
-def _quality(reference: Sample, current: Sample) -> dict[str, Any]:
+def _quality(reference: Sample | NumericSummary, current: Sample) -> dict[str, Any]:
+    if isinstance(reference, NumericSummary) and isinstance(current, NumericSample):
+        return summary_quality(reference, current)
     if isinstance(reference, NumericSample) and isinstance(current, NumericSample):
         return numeric_quality(reference, current)
     if isinstance(reference, CategoricalSample) and isinstance(current, CategoricalSample):

@@ -12,6 +12,7 @@ from monitml.report import render_html, to_json
 from monitml.schema import ColumnSpec
 from monitml.stats.result import ColumnKind, DriftResult
 from monitml.stats.samples import Sample
+from monitml.stats.summaries import NumericSummary
 
 __all__ = ["FORMAT", "ColumnDrift", "DriftReport"]
 
@@ -37,7 +38,7 @@ class ColumnDrift:
         cls,
         spec: ColumnSpec,
         result: DriftResult,
-        reference: Sample,
+        reference: Sample | NumericSummary,
         current: Sample | None,
         chart: dict[str, Any] | None = None,
     ) -> ColumnDrift:

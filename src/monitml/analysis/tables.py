@@ -12,6 +12,8 @@ from monitml.errors import DataError
 from monitml.schema import ColumnKind
 from monitml.stats.ecdf import histogram_shares
 from monitml.stats.samples import CategoricalSample, NumericSample, Sample
+from monitml.stats.summaries import NumericSummary
+from monitml.stats.summaries.quality import summary_histogram_shares
 
 __all__ = ["chart_data", "read_table", "to_sample"]
 
@@ -50,10 +52,13 @@ def to_sample(series: pd.Series, kind: ColumnKind) -> Sample:
     return CategoricalSample.from_counts(counts.to_dict(), missing)
 
 
-def chart_data(reference: Sample, current: Sample) -> dict[str, Any]:
+def chart_data(reference: Sample | NumericSummary, current: Sample) -> dict[str, Any]:
     """Reference and current distributions on common bins, for the report's charts."""
-    if isinstance(reference, NumericSample) and isinstance(current, NumericSample):
-        edges, ref_share, cur_share = histogram_shares(reference.values, current.values)
+    if isinstance(current, NumericSample) and isinstance(reference, NumericSample | NumericSummary):
+        if isinstance(reference, NumericSummary):
+            edges, ref_share, cur_share = summary_histogram_shares(reference, current.values)
+        else:
+            edges, ref_share, cur_share = histogram_shares(reference.values, current.values)
         return {
             "type": "histogram",
             "edges": edges.tolist(),

@@ -2,7 +2,8 @@
 
 One ``ModelMonitor`` per model: the reference is summarised and the thresholds learned once;
 each window is then a cheap comparison (sorting a window and merging it with the sorted
-reference per feature).
+reference per feature). A reference of more than ``BOUNDED_REFERENCE_ROWS`` rows is kept as
+a mergeable summary per numerical column (tens of KB whatever its length), not as its values.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from monitml.schema import ColumnMapping, infer_schema
 from monitml.stats.catalog import get_method
 from monitml.stats.thresholds import spread_threshold
 
-__all__ = ["LABEL", "PREDICTION", "ModelMonitor"]
+__all__ = ["BOUNDED_REFERENCE_ROWS", "LABEL", "PREDICTION", "ModelMonitor"]
 
 PREDICTION = "prediction"
 # Enough reference chunks to estimate the spread; more only costs start-up time.
 MAX_THRESHOLD_CHUNKS = 30
 LABEL = "label"
+# Past this many rows the monitor keeps a summary of the reference, not the reference itself.
+BOUNDED_REFERENCE_ROWS = 100_000
 
 
 class ModelMonitor:
@@ -98,6 +101,7 @@ class ModelMonitor:
             column_methods=column_methods,
             column_thresholds=column_thresholds,
             share_threshold=self.policy.share_threshold,
+            bounded_reference_rows=BOUNDED_REFERENCE_ROWS,
         )
         self.reference_rows = len(frame)
 

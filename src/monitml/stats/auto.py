@@ -110,6 +110,8 @@ class AutoDrift(DriftMethod):
     ) -> DriftResult:
         current = as_comparable(current)
         reference = getattr(self, "reference_", None)
+        if isinstance(reference, NumericSummary):
+            reference = as_comparable(reference)
         numerical = (NumericSample, NumericSummary)
         if isinstance(reference, NumericSample) and isinstance(current, NumericSample):
             result = self._score_numerical(reference, current, feature)

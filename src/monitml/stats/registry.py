@@ -6,7 +6,9 @@ validation and the verdict, so a new statistic is one short ``_compute`` method.
 Either side may also be a mergeable summary (``monitml.stats.summaries``). A categorical
 summary, or a numerical one that still holds its values, is compared as the sample it stands
 for (exactly); a numerical summary that does not goes to ``_numerical_summaries``,
-which a numerical method implements from the summaries' histograms and sketches.
+which a numerical method implements from the summaries' histograms and sketches. A fitted
+method keeps a numerical reference summary as it is (bounded in size) and expands it into
+its sample only for the duration of a comparison.
 """
 
 from __future__ import annotations
@@ -68,7 +70,8 @@ class DriftMethod(ABC):
 
     def fit(self, reference: Sample | NumericSummary | CategoricalSummary) -> Self:
         """Remember the reference sample (or summary); return ``self``."""
-        reference = as_comparable(reference)
+        if isinstance(reference, CategoricalSummary):
+            reference = reference.to_sample()
         self._check_threshold()
         self._check_kind(reference)
         if reference.size == 0:
@@ -87,7 +90,7 @@ class DriftMethod(ABC):
         self._check_kind(current)
         if current.size == 0:
             raise DataError(f"{self.key}: the current sample has no non-missing value")
-        statistic, p_value = self._compute(reference, current)
+        statistic, p_value = self._compute(as_comparable(reference), current)
         threshold = self.threshold_
         if self.is_test:
             detected = p_value is not None and p_value < threshold

@@ -13,7 +13,12 @@ from monitml.stats.summaries.categorical import (
     summarise_categorical,
     summarise_codes,
 )
-from monitml.stats.summaries.numerical import EXACT_CAP, NumericSummary, summarise_numeric
+from monitml.stats.summaries.numerical import (
+    EXACT_CAP,
+    NumericSummary,
+    summarise_numeric,
+    summarise_sample,
+)
 from monitml.stats.summaries.performance import (
     ClassificationSummary,
     RegressionSummary,
@@ -40,4 +45,5 @@ __all__ = [
     "summarise_codes",
     "summarise_numeric",
     "summarise_regression",
+    "summarise_sample",
 ]

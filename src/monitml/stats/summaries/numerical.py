@@ -20,7 +20,7 @@ product and the sketch update; no Python loop over rows.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -30,7 +30,7 @@ from monitml.stats.samples import NumericSample
 from monitml.stats.summaries.binning import Binning
 from monitml.stats.summaries.sketch import DEFAULT_K, QuantileSketch
 
-__all__ = ["EXACT_CAP", "NumericSummary", "summarise_numeric"]
+__all__ = ["EXACT_CAP", "NumericSummary", "summarise_numeric", "summarise_sample"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -233,3 +233,11 @@ def summarise_numeric(values: ArrayLike, binning: Binning, *, k: int = DEFAULT_K
         distinct=distinct,
         weights=weights,
     )
+
+
+def summarise_sample(
+    sample: NumericSample, binning: Binning | None = None, *, k: int = DEFAULT_K
+) -> NumericSummary:
+    """Summarise a sample (on bins derived from it unless given); its missing count is kept."""
+    cut = binning or Binning.from_reference(sample.values)
+    return replace(summarise_numeric(sample.values, cut, k=k), missing=sample.missing)
