@@ -10,20 +10,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from monitml.cli.common import user_errors
+from monitml.cli.common import ConfigOption, user_errors
 
 if TYPE_CHECKING:
     from monitml.alerts import AlertsSettings
 
-__all__ = ["ConfigOption", "load_alerts_settings", "register"]
+__all__ = ["load_alerts_settings", "register"]
 
 DELIVERY_FAILED = 1
 
 alerts_app = typer.Typer(
     name="alerts", help="Alert rules and notification channels.", no_args_is_help=True
 )
-
-ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="MonitML config file (YAML).")]
 
 
 def register(app: typer.Typer) -> None:

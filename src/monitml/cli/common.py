@@ -6,15 +6,26 @@ import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, NoReturn
 
 import typer
 
 from monitml.errors import MonitmlError
 
-__all__ = ["USAGE_ERROR", "bind_socket", "fail", "split_list", "user_errors"]
+__all__ = [
+    "USAGE_ERROR",
+    "ConfigOption",
+    "bind_socket",
+    "fail",
+    "parse_time",
+    "split_list",
+    "user_errors",
+]
 
 USAGE_ERROR = 2
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The YAML config.")]
 
 
 def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
@@ -50,6 +61,17 @@ def bind_socket(host: str, port: int, key: str) -> socket.socket:
         sock.close()
         fail(f"{key}: cannot listen on {host}:{port}: {error.strerror or error}")
     return sock
+
+
+def parse_time(text: str, option: str) -> float:
+    """``--from 2026-11-01`` → epoch seconds (UTC unless the text names a zone); else ``fail``."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"{option}: expected an ISO date or time like 2026-11-01T12:00, got '{text}'")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
 
 
 def split_list(value: str | None) -> list[str]:

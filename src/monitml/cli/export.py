@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from monitml.cli.alerts import ConfigOption, load_alerts_settings
-from monitml.cli.common import fail, user_errors
+from monitml.cli.alerts import load_alerts_settings
+from monitml.cli.common import ConfigOption, fail, user_errors
 
 __all__ = ["export_app", "register"]
 

@@ -11,12 +11,11 @@ from typing import Annotated, Any
 
 import typer
 
-from monitml.cli.common import bind_socket, fail, user_errors
+from monitml.cli.common import ConfigOption, bind_socket, fail, parse_time, user_errors
 
 __all__ = ["register"]
 
 ALERT_EXIT = 1
-ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The YAML config.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -116,16 +115,6 @@ def _print_result(result: Any) -> None:
     )
 
 
-def _parse_time(text: str, option: str) -> float:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        fail(f"{option}: expected an ISO date or time like 2026-11-01T12:00, got '{text}'")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
-
-
 def check(
     model: Annotated[str, typer.Option("--model", "-m", help="The model to check.")],
     start: Annotated[str, typer.Option("--from", help="Start (ISO date/time, UTC).")],
@@ -154,7 +143,7 @@ def check(
     from monitml.monitor.chunks import parse_chunk  # noqa: PLC0415
     from monitml.report import to_json  # noqa: PLC0415
 
-    begin, finish = _parse_time(start, "--from"), _parse_time(end, "--to")
+    begin, finish = parse_time(start, "--from"), parse_time(end, "--to")
     if finish <= begin:
         fail("--to must be after --from")
     with user_errors():

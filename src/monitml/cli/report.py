@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from monitml.cli.common import fail, user_errors
-from monitml.cli.monitor import ConfigOption, _parse_time
+from monitml.cli.common import ConfigOption, fail, parse_time, user_errors
 
 __all__ = ["register"]
 
@@ -37,7 +36,7 @@ def report(
     from monitml.app.reporting import write_period_report  # noqa: PLC0415
     from monitml.config import load_settings  # noqa: PLC0415
 
-    begin, finish = _parse_time(start, "--from"), _parse_time(end, "--to")
+    begin, finish = parse_time(start, "--from"), parse_time(end, "--to")
     if finish <= begin:
         fail("--to must be after --from")
     with user_errors():
