@@ -1,10 +1,14 @@
 """Direct loss estimation (DLE) for regressors: a model of the model's error.
 
 Fitted on a labelled reference, two gradient-boosting regressors (scikit-learn's
-``HistGradientBoostingRegressor``, early stopping on a held-out tenth) learn the absolute and
-the squared error from the features and the prediction. On unlabelled data their mean over a
-chunk estimates the MAE, and the square root of the mean squared one the RMSE. Like CBPE it
-covers covariate shift, not a change in the relation between features and target.
+``HistGradientBoostingRegressor``) learn the absolute and the squared error from the features
+and the prediction. They are grown for low bias (100 iterations of trees with up to 255 leaves,
+no early stopping): an estimate is the mean over thousands of rows, where the row-level noise of
+a deep model averages out but its bias does not (on NannyML's car price data, early stopping at
+the default tree size left an error of 12.7 in MAE against 7.4 with these trees). On
+unlabelled data their mean over a chunk estimates the MAE, and the square root of the mean
+squared one the RMSE. Like CBPE it covers covariate shift, not a change in the relation between
+features and target.
 
 >>> import numpy as np, pandas as pd
 >>> rng = np.random.default_rng(0)
@@ -56,7 +60,8 @@ class DLE(Estimator):
         target: str,
         prediction: str,
         features: Sequence[str] | None = None,
-        max_iter: int = 200,
+        max_iter: int = 100,
+        max_leaf_nodes: int = 255,
         threads: int | None = 1,
         sigmas: float = 3.0,
         bootstrap: int = 50,
@@ -67,6 +72,7 @@ class DLE(Estimator):
         self.prediction = prediction
         self.features = features
         self.max_iter = max_iter
+        self.max_leaf_nodes = max_leaf_nodes
         self.threads = threads
 
     @property
@@ -91,22 +97,30 @@ class DLE(Estimator):
         error = _realised(reference.loc[labelled], self.target, self.prediction, "reference")
         absolute, squared = self._model(), self._model()  # loads scikit-learn's OpenMP first
         with limited_threads(self.threads):
+            # One after the other: side by side in threads they took longer (6.5 s against
+            # 4.2 s for both on 2 busy cores), tree building holding the GIL much of the time.
             self.absolute_model_ = absolute.fit(inputs, np.abs(error))
             self.squared_model_ = squared.fit(inputs, error**2)
-            return self._prepare(reference, side="reference")
+        # The reference only needs its realised errors (for the sampling error), not estimates.
+        return self._prepare(reference, side="reference", expected=False)
 
     def _model(self) -> Any:
         from sklearn.ensemble import HistGradientBoostingRegressor  # noqa: PLC0415
 
         return HistGradientBoostingRegressor(
-            max_iter=self.max_iter, early_stopping=True, random_state=self.seed
+            max_iter=self.max_iter,
+            max_leaf_nodes=self.max_leaf_nodes,
+            early_stopping=False,
+            random_state=self.seed,
         )
 
-    def _prepare(self, frame: pd.DataFrame, side: str = "analysis") -> _Data:
-        inputs = self.encoder_.transform(frame, side=side)
-        with limited_threads(self.threads):
-            absolute = np.clip(self.absolute_model_.predict(inputs), 0.0, None)
-            squared = np.clip(self.squared_model_.predict(inputs), 0.0, None)
+    def _prepare(self, frame: pd.DataFrame, side: str = "analysis", expected: bool = True) -> _Data:
+        absolute = squared = np.full(len(frame), np.nan)
+        if expected:
+            inputs = self.encoder_.transform(frame, side=side)
+            with limited_threads(self.threads):
+                absolute = np.clip(self.absolute_model_.predict(inputs), 0.0, None)
+                squared = np.clip(self.squared_model_.predict(inputs), 0.0, None)
         real_abs = np.full(len(frame), np.nan)
         real_sq = np.full(len(frame), np.nan)
         if self.target in frame.columns:
