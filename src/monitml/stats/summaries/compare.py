@@ -8,7 +8,9 @@ samples give the exact statistics and a discrete column keeps its steps.
 
 * KS: the largest CDF gap on the grid. It is within ``ks_error_bound`` (the two summaries'
   ``rank_error_bound`` added) of the exact statistic; the p-value is Kolmogorov's limit
-  at ``sqrt(nm/(n+m)) · D``, as ``ks_pvalue`` gives it from an effective size of 2,000.
+  at ``sqrt(nm/(n+m)) · D``, as ``ks_pvalue`` gives it from an effective size of 2,000;
+  below that (a summary of a few thousand rows is exact, so this is a short window against
+  a long reference) the limit overstates tail p-values somewhat, as ``ks_pvalue`` explains.
 * Wasserstein, energy, Cramér–von Mises, Anderson–Darling: the same functionals of the two
   CDFs as the sample methods, integrated segment by segment (exactly for a linear gap).
   Anderson–Darling is Scholz & Stephens' midrank statistic with each segment a tie group,
