@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from monitml.stats import registry
 from monitml.stats.catalog import get_method, methods_for
 from monitml.stats.distributions import kolmogorov_sf
 from monitml.stats.result import DriftResult
@@ -200,3 +201,22 @@ def test_binary_categorical_methods_from_summaries_are_exact(method: str) -> Non
         .score(summarise_categorical(current, vocabulary))
     )
     assert found == expected
+
+
+@pytest.mark.parametrize("shift", [0.0, 0.3], ids=["undrifted", "0.3σ"])
+def test_a_discrete_column_compared_as_summaries_gives_the_exact_statistics(
+    shift: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Past a million rows an exact summary is compared as a summary, not expanded: here
+    # from any size, to show that path is exact too.
+    monkeypatch.setattr(registry, "SAMPLE_FROM_SUMMARY_UP_TO", 0)
+    rng = np.random.default_rng(31)
+    reference, current = _draw(rng, "discrete", 50_000), _draw(rng, "discrete", 40_000, shift)
+    for method in NUMERICAL:
+        exact, approximate, ref, cur = _both(method, reference, current)
+        assert ref.exact
+        assert cur.exact
+        assert approximate.statistic == pytest.approx(exact.statistic, rel=1e-9, abs=1e-12), method
+        if exact.p_value is not None:
+            assert approximate.p_value == pytest.approx(exact.p_value, rel=1e-6, abs=1e-12), method
+        assert approximate.drift_detected == exact.drift_detected
