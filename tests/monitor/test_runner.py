@@ -14,9 +14,9 @@ import pytest
 import yaml
 from prometheus_client import generate_latest
 
-from monitml.demo.models import AMES_CATEGORICAL, AMES_NUMERICAL, write_demo
 from monitml.app.monitoring import build_monitor
 from monitml.config import load_settings
+from monitml.demo.models import AMES_CATEGORICAL, AMES_NUMERICAL, write_demo
 from monitml.monitor.batch import run_check
 from monitml.monitor.chunks import parse_chunk
 from monitml.store import PredictionStore
