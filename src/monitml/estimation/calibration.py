@@ -87,20 +87,23 @@ class IsotonicMap:
         return np.asarray(np.interp(scores, self.knots, self.values), dtype=np.float64)
 
 
-def _pool_adjacent_violators(values: Floats, weights: Floats, passes: int = 64) -> Floats:
+def _pool_adjacent_violators(values: Floats, weights: Floats, budget: int = 200) -> Floats:
     """The non-decreasing weighted least-squares fit to ``values``.
 
-    Each pass pools every run of adjacent violators at once, in numpy; scores from a model
-    need a handful of passes. Data that would need many more (a long rise ending in a deep
-    drop pools one block per pass) go to SciPy's ``isotonic_regression`` instead, whose
-    import alone (~0.25 s) would otherwise dominate a command's run.
+    Each pass pools every run of adjacent violators at once, in numpy, and the blocks shrink
+    fast on a model's scores (employment data: 28,768 distinct scores, 156 passes, 8 ms). Data
+    that pools only a block or two per pass (a long rise ending in a deep drop) would take
+    quadratic time: once the passes have touched ``budget`` times as many blocks as there are
+    values, SciPy's ``isotonic_regression`` finishes the job — imported only then, since its
+    import alone (0.3–0.9 s here) would otherwise dominate a command's run.
 
     >>> _pool_adjacent_violators(np.array([1.0, 3.0, 2.0, 4.0]), np.ones(4)).tolist()
     [1.0, 2.5, 2.5, 4.0]
     """
     sums, pooled = values * weights, weights.copy()
     starts = np.arange(values.size)
-    for _ in range(passes):
+    work = 0
+    while work <= budget * values.size:
         means = sums / pooled
         violated = means[:-1] > means[1:]
         if not violated.any():
@@ -110,6 +113,7 @@ def _pool_adjacent_violators(values: Floats, weights: Floats, passes: int = 64) 
         sums = np.bincount(group, weights=sums).astype(np.float64)
         pooled = np.bincount(group, weights=pooled).astype(np.float64)
         starts = starts[keep]
+        work += means.size
     from scipy.optimize import isotonic_regression  # noqa: PLC0415
 
     return np.asarray(isotonic_regression(values, weights=weights).x, dtype=np.float64)
