@@ -170,6 +170,7 @@ def make_gateway(
             admin_token=admin_token,
             max_body_bytes=max_body_bytes,
             max_batch=max_batch,
+            log_queue=log_queue,
             **options,
         )
         return Gateway(app, store, writer, metrics, folder)

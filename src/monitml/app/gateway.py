@@ -138,6 +138,7 @@ def build_gateway_app(settings: Settings) -> FastAPI:
         max_body_bytes=settings.server.max_body_bytes,
         max_batch=settings.server.max_batch,
         max_concurrency=settings.server.max_concurrency,
+        log_queue=settings.server.log_queue,
         shutdown_timeout=settings.server.shutdown_timeout,
         on_shutdown=release,
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from starlette.concurrency import run_in_threadpool
 
+from monitml.serving.handoff import LogHandoff
 from monitml.serving.labels import LabelWindow
 from monitml.serving.metrics import GatewayMetrics
 from monitml.serving.model import ServedModel
@@ -31,6 +32,7 @@ class GatewayState:
     ingest_token: str | None = None
     predict_token: str | None = None
     label_window: LabelWindow = field(default_factory=LabelWindow)
+    handoff: LogHandoff | None = None
     ready: bool = False
 
     def log(self, records: Iterable[PredictionRecord]) -> bool:
@@ -49,8 +51,18 @@ class GatewayState:
         """:meth:`log` for a request about to be answered: with ``log.durability: disk`` the
         writer waits for the journal's fsync, so off the event loop; else right here."""
         if self.writer.durability == "memory":
-            return self.log(records)
+            # Held for the next grouped hand-off when the queue has room (monitml.serving.handoff).
+            held = list(records)
+            if self.handoff is not None and self.handoff.offer(held):
+                return True
+            return self.log(held)
         return await run_in_threadpool(self.log, list(records))
+
+    def pending_ids(self, among: Iterable[str]) -> set[str]:
+        """Ids among ``among`` with a prediction answered but not yet in the store."""
+        ids = list(among)
+        held = self.handoff.held_ids(ids) if self.handoff is not None else set()
+        return held | self.writer.pending_record_ids(ids)
 
     def publish_models(self) -> None:
         for model in self.models.values():
@@ -89,4 +101,5 @@ class GatewayState:
         self.publish(model)
 
     def refresh_log_metrics(self) -> None:
-        self.metrics.set_log_state(self.writer.queue_depth, self.writer.dropped_total)
+        held = len(self.handoff) if self.handoff is not None else 0
+        self.metrics.set_log_state(self.writer.queue_depth + held, self.writer.dropped_total)

@@ -18,9 +18,10 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from monitml.errors import ModelError, StoreError
@@ -105,7 +106,7 @@ class _Predictor:
                 break
         return results
 
-    async def predict(self, body: Any, background: BackgroundTasks) -> Any:
+    async def predict(self, body: Any) -> Any:
         started = time.perf_counter()
         model, metrics = self.model, self.state.metrics
         single = isinstance(body, BaseModel)
@@ -147,8 +148,8 @@ class _Predictor:
         if not logged:
             return log_unavailable(self.state)
         shadow = model.routing.shadow
-        if shadow:
-            background.add_task(self.shadow, shadow, rows, ids, request_id)
+        # Run after the answer is sent; a response's own task costs no dependency solving.
+        later = BackgroundTask(self.shadow, shadow, rows, ids, request_id) if shadow else None
         if single:
             one: dict[str, Any] = {
                 "request_id": request_id,
@@ -157,7 +158,7 @@ class _Predictor:
             }
             if probabilities[0] is not None:
                 one["probabilities"] = probabilities[0]
-            return JSONResponse(one)
+            return JSONResponse(one, background=later)
         answers = []
         for index, record_id in enumerate(ids):
             item: dict[str, Any] = {
@@ -168,7 +169,7 @@ class _Predictor:
             if probabilities[index] is not None:
                 item["probabilities"] = probabilities[index]
             answers.append(item)
-        return JSONResponse({"request_id": request_id, "predictions": answers})
+        return JSONResponse({"request_id": request_id, "predictions": answers}, background=later)
 
     def shadow(
         self, versions: Sequence[str], rows: list[dict[str, Any]], ids: list[str], request_id: str
@@ -230,7 +231,7 @@ class _Predictor:
             stale = window.expired(name, (label.record_id for label in labels), now=now)
             if stale:  # the window has passed: refused unless the prediction has come since
                 known = await run_in_threadpool(state.store.known_record_ids, name, stale)
-                known |= state.writer.pending_record_ids(stale)
+                known |= state.pending_ids(stale)
                 window.matched(name, known)
                 refused = [i for i in stale if i not in known]
                 if refused:
@@ -244,7 +245,7 @@ class _Predictor:
                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
         # A prediction still on its way to the store is not unknown.
-        pending = state.writer.pending_record_ids(unknown) if unknown else set()
+        pending = state.pending_ids(unknown) if unknown else set()
         waiting = [i for i in unknown if i not in pending]
         if waiting:
             window.received(name, waiting, now=now)
@@ -287,8 +288,8 @@ def model_router(
     prefix = f"/models/{model.name}"
     router = APIRouter(prefix=prefix, tags=[f"model: {model.name}"])
 
-    async def predict(body: Any, background: BackgroundTasks) -> Any:
-        return await handlers.predict(body, background)
+    async def predict(body: Any) -> Any:
+        return await handlers.predict(body)
 
     async def log(body: Any) -> Any:
         return await handlers.log(body)
