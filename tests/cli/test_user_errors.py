@@ -78,6 +78,7 @@ USAGE: dict[str, Usage] = {
     "export alertmanager": Usage(),
     "export grafana": Usage(("--out", "{out}")),
     "export prometheus-rules": Usage(),
+    "log export": Usage(("--to", "{out}"), uses=frozenset({"store"})),
     "monitor": Usage(("--port", "{port}"), uses=SERVES),
     "reference set": Usage(("m", "{data}"), uses=frozenset({"store"})),
     "report": Usage(

@@ -128,6 +128,9 @@ def check(
     fail_on_alert: Annotated[
         bool, typer.Option("--fail-on-alert", help="Exit 1 when any chunk raises an alert.")
     ] = False,
+    source: Annotated[
+        str, typer.Option(help="store, or parquet:PATH (a partitioned log, as log export writes).")
+    ] = "store",
 ) -> None:
     """Batch monitoring: the monitor's signals per chunk of the stored logs, labels joined.
 
@@ -158,6 +161,7 @@ def check(
             )
             rules = [r for r in settings.alerts.rules if r.model in (None, model)]
             engine = AlertEngine(rules) if rules else None
+            frame = _read_source(source, model, version, begin, finish)
             result = run_check(
                 store,
                 monitor_,
@@ -166,6 +170,7 @@ def check(
                 chunk=spec,
                 version=version,
                 judge=engine.holds if engine is not None else None,
+                frame=frame,
             )
         finally:
             store.dispose()
@@ -189,6 +194,18 @@ def check(
     )
     if fail_on_alert and result.alerts:
         raise typer.Exit(ALERT_EXIT)
+
+
+def _read_source(source: str, model: str, version: str | None, start: float, end: float) -> Any:
+    """None for ``store`` (run_check reads it), else the window of a ``parquet:PATH`` log."""
+    if source == "store":
+        return None
+    kind, _, path = source.partition(":")
+    if kind != "parquet" or not path:
+        fail(f"--source: expected store or parquet:PATH, got '{source}'")
+    from monitml.store.partitions import read_log  # noqa: PLC0415
+
+    return read_log(Path(path), model, version, start=start, end=end)
 
 
 def reference_set(

@@ -1,0 +1,183 @@
+"""The partitioned prediction log: Parquet files in a Hive layout, and reading a window of it.
+
+Layout (``monitml log export`` writes it; any tool may, as long as it keeps the layout)::
+
+    ROOT/model=M/version=V/date=YYYY-MM-DD/*.parquet
+
+Columns of every file: ``ts`` (timestamp, UTC), ``record_id``, one column per feature,
+``prediction`` and ``label`` (null until it arrives). ``model``, ``version`` and ``date`` (the
+UTC date of ``ts``) live in the folder names only. Files and folders whose name starts with
+``_`` or ``.`` are not data (the exporter keeps its state in ``ROOT/_monitml_export.json``).
+
+Reading a window opens only the partitions it needs (the model, the version when one is
+asked for, the dates the window covers) and filters rows on ``ts`` inside them; the files of
+one window may disagree on a column's type (an integer column in one file, floats in another,
+all nulls in a third), and are unified the way Arrow promotes types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import unquote
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from monitml.errors import DataError
+
+__all__ = [
+    "LOG_COLUMNS",
+    "PARTITION_SCHEMA",
+    "TS_TYPE",
+    "LogFragment",
+    "date_of",
+    "log_fragments",
+    "partition_folders",
+    "read_fragment",
+    "read_log",
+]
+
+PARTITION_SCHEMA = pa.schema(
+    [("model", pa.string()), ("version", pa.string()), ("date", pa.string())]
+)
+TS_TYPE = pa.timestamp("us", tz="UTC")
+# Besides the features, in this order.
+LOG_COLUMNS = ("ts", "record_id", "prediction", "label")
+
+
+def partitioning() -> ds.Partitioning:
+    """The Hive partitioning of the log, every key a string (so ``version=2`` stays ``"2"``)."""
+    return ds.partitioning(PARTITION_SCHEMA, flavor="hive")
+
+
+def date_of(timestamp: float) -> str:
+    """The UTC date (``YYYY-MM-DD``) of epoch seconds: the ``date=`` partition of a row."""
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
+
+
+@dataclass(frozen=True, slots=True)
+class LogFragment:
+    """One Parquet file of the log, and the partition it is in."""
+
+    path: str
+    model: str
+    version: str
+    date: str
+
+
+def partition_folders(folder: Path, key: str) -> list[tuple[str, Path]]:
+    """The ``key=value`` subfolders of ``folder`` as (value, path), values URL-decoded as
+    Arrow's Hive partitioning writes them."""
+    found = []
+    for path in folder.glob(f"{key}=*"):
+        if path.is_dir():
+            found.append((unquote(path.name[len(key) + 1 :]), path))
+    return sorted(found)
+
+
+def log_fragments(
+    root: Path,
+    model: str,
+    version: str | None = None,
+    *,
+    start: float | None = None,
+    end: float | None = None,
+) -> list[LogFragment]:
+    """The files of ``model`` (and ``version``) whose date partition meets ``[start, end)``,
+    sorted by version, date and path. Only folder names are read, never a file."""
+    if not root.is_dir():
+        raise DataError(f"no partitioned log at {root}: not a folder")
+    first = date_of(start) if start is not None else None
+    # ``end`` is exclusive: a window ending at midnight needs nothing of that day.
+    last = None
+    if end is not None:
+        last = (datetime.fromtimestamp(end, UTC) - timedelta(microseconds=1)).strftime("%Y-%m-%d")
+    fragments: list[LogFragment] = []
+    for name, model_folder in partition_folders(root, "model"):
+        if name != model:
+            continue
+        for number, version_folder in partition_folders(model_folder, "version"):
+            if version is not None and number != version:
+                continue
+            for date, date_folder in partition_folders(version_folder, "date"):
+                if (first is not None and date < first) or (last is not None and date > last):
+                    continue
+                fragments.extend(
+                    LogFragment(str(path), model, number, date)
+                    for path in sorted(date_folder.glob("*.parquet"))
+                    if not path.name.startswith(("_", "."))
+                )
+    return fragments
+
+
+def _ts_filter(start: float | None, end: float | None) -> ds.Expression | None:
+    wanted: ds.Expression | None = None
+    for bound, keep in ((start, ds.field("ts").__ge__), (end, ds.field("ts").__lt__)):
+        if bound is None:
+            continue
+        edge = keep(pa.scalar(round(bound * 1_000_000), type=pa.int64()).cast(TS_TYPE))
+        wanted = edge if wanted is None else wanted & edge
+    return wanted
+
+
+def read_fragment(
+    fragment: LogFragment,
+    *,
+    start: float | None = None,
+    end: float | None = None,
+    columns: Sequence[str] | None = None,
+) -> pa.Table:
+    """The rows of one file in ``[start, end)``: its own columns (``columns`` only, when given,
+    those it lacks left out) and ``ts`` as the UTC timestamp it is stored as."""
+    source = ds.dataset(fragment.path, format="parquet")
+    present = source.schema.names
+    if "ts" not in present:
+        raise DataError(
+            f"{fragment.path}: no 'ts' column (see the layout in monitml.store.partitions)"
+        )
+    picked = (
+        None if columns is None else [c for c in dict.fromkeys(["ts", *columns]) if c in present]
+    )
+    table = source.to_table(columns=picked, filter=_ts_filter(start, end))
+    if table.schema.field("ts").type != TS_TYPE:
+        table = table.set_column(
+            table.schema.get_field_index("ts"), "ts", table["ts"].cast(TS_TYPE)
+        )
+    return table
+
+
+def read_log(
+    root: Path,
+    model: str,
+    version: str | None = None,
+    *,
+    start: float | None = None,
+    end: float | None = None,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """A window of the log in the shape of :meth:`PredictionStore.read_window`, oldest first.
+
+    Columns: the files' own (``columns`` only, when given), ``version``, and ``timestamp``
+    (epoch seconds) in place of ``ts``. Rows have ``start <= ts < end``.
+    """
+    tables = []
+    for fragment in log_fragments(root, model, version, start=start, end=end):
+        table = read_fragment(fragment, start=start, end=end, columns=columns)
+        version_column = pa.array([fragment.version] * table.num_rows, pa.string())
+        tables.append(table.append_column("version", version_column))
+    if not tables:
+        return pd.DataFrame({"timestamp": [], "version": [], "record_id": []})
+    try:
+        table = pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+        raise DataError(f"the files of {model}'s log in {root} disagree: {error}") from error
+    micros = table["ts"].cast(pa.int64()).to_numpy(zero_copy_only=False)
+    frame: pd.DataFrame = table.drop_columns(["ts"]).to_pandas()
+    frame.insert(0, "timestamp", micros / 1_000_000)
+    order = np.argsort(micros, kind="stable")
+    return frame.iloc[order].reset_index(drop=True)

@@ -1,0 +1,92 @@
+"""``monitml log export`` and ``monitml check --source parquet:PATH`` through the console script."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from conftest import PeriodConfig
+
+# What differs between two runs over the same rows: when they ran and how long they took.
+VOLATILE = {"run_at", "compute_seconds", "generated_at", "sources"}
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "monitml.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
+
+
+def _stable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _stable(v) for k, v in value.items() if k not in VOLATILE}
+    if isinstance(value, list):
+        return [_stable(v) for v in value]
+    return value
+
+
+def _check(config: Path, out: Path, *extra: str) -> dict[str, Any]:
+    done = _run(
+        "check", "--config", str(config), "--model", "m", "--from", "2026-03-01",
+        "--to", "2026-03-05", "--chunk", "1d", "--json", str(out), *extra,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    payload: dict[str, Any] = json.loads(out.read_text())
+    return payload
+
+
+def test_a_check_of_the_exported_log_equals_the_check_of_the_store(
+    period_config: PeriodConfig, tmp_path: Path
+) -> None:
+    log = tmp_path / "log"
+    exported = _run("log", "export", "--config", str(period_config.path), "--to", str(log))
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout.startswith("exported 720 new row(s) of 1 model(s)")
+    assert len(list(log.glob("model=m/version=*/date=*/*.parquet"))) == 8
+
+    from_store = _check(period_config.path, tmp_path / "store.json")
+    from_log = _check(period_config.path, tmp_path / "log.json", "--source", f"parquet:{log}")
+
+    assert _stable(from_log) == _stable(from_store)
+    alerted = [(c["version"], c["alerts"]) for c in from_log["chunks"] if c["alerts"]]
+    assert alerted == [("v2", ["DatasetDrift"])]
+    assert [c["rows"] for c in from_log["chunks"]] == [120] * 4 + [60] * 4
+
+
+def test_exporting_twice_writes_nothing_the_second_time(
+    period_config: PeriodConfig, tmp_path: Path
+) -> None:
+    args = ("log", "export", "--config", str(period_config.path), "--to", str(tmp_path / "log"))
+    assert _run(*args).returncode == 0
+
+    again = _run(*args)
+
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("exported 0 new row(s)")
+    assert "0 day partition(s) rewritten for late labels, 0 file(s) written" in again.stdout
+
+
+def test_a_source_that_is_neither_store_nor_parquet_is_one_line_and_exit_2(
+    period_config: PeriodConfig, tmp_path: Path
+) -> None:
+    done = _run(
+        "check", "--config", str(period_config.path), "--model", "m", "--from", "2026-03-01",
+        "--to", "2026-03-05", "--source", "csv:somewhere",
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == "error: --source: expected store or parquet:PATH, got 'csv:somewhere'\n"
+
+
+def test_a_parquet_source_that_does_not_exist_is_one_line_and_exit_2(
+    period_config: PeriodConfig, tmp_path: Path
+) -> None:
+    done = _run(
+        "check", "--config", str(period_config.path), "--model", "m", "--from", "2026-03-01",
+        "--to", "2026-03-05", "--source", f"parquet:{tmp_path / 'absent'}",
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert "no partitioned log at" in done.stderr
