@@ -8,6 +8,12 @@ and the store is counted: every request the gateway answered must be a row.
 
     .venv/bin/python benchmarks/bench_gateway.py                     # 2 rounds of 20 s each
     .venv/bin/python benchmarks/bench_gateway.py --duration 30 --rounds 3 --connections 32
+    .venv/bin/python benchmarks/bench_gateway.py --model const       # the no-op model
+
+``--model const`` serves a model that does nothing (a constant for every row) on both sides, so
+the ratio is the gateway's own cost: routing, metrics, logging every answer to the store.
+Bare and gateway rounds alternate in one run, so that a machine shared with other work loads
+both alike.
 
 The bare app applies the same one-thread-per-prediction limit the gateway applies
 (``server.model_threads: 1``): that is a model-runtime setting, not monitoring.
@@ -38,8 +44,8 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from threadpoolctl import threadpool_limits
 
-from monitml.demo.models import write_demo
 from monitml.config import load_settings
+from monitml.demo.models import write_demo
 from monitml.store import PredictionStore
 
 PREDICT = "/models/house-price/predict"
@@ -64,8 +70,6 @@ def bare_app(folder: Path, model_name: str) -> Any:
         lot_area: float
         full_bath: float
         tot_rms_abv_grd: float
-        yr_sold: float
-        mo_sold: float
         neighborhood: str
         house_style: str
         central_air: str
@@ -196,7 +200,10 @@ def prepare(folder: Path, model_name: str) -> tuple[Path, list[dict[str, Any]]]:
     routing = {"v1": 100, "v2": 0} if model_name == "gbm" else {"v1": 0, "v2": 100}
     settings["models"]["house-price"]["routing"] = routing
     config.write_text(yaml.safe_dump(settings))
-    traffic = pd.read_parquet(folder / "traffic.parquet").drop(columns=["sale_price"]).head(500)
+    features = settings["models"]["house-price"]["features"]
+    names = [*features["numerical"], *features["categorical"]]
+    # The traffic also holds columns the model does not take (the sale date): send the features.
+    traffic = pd.read_parquet(folder / "traffic.parquet")[names].head(500)
     rows = [
         {str(k): (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
         for row in traffic.to_dict("records")
@@ -245,8 +252,8 @@ def main() -> None:
         "--model",
         choices=sorted(MODEL_FILES),
         default="gbm",
-        help="gbm: the Ames gradient-boosting pipeline (v1); const: the constant v2, which "
-        "isolates the gateway's own cost per request",
+        help="gbm: the Ames gradient-boosting pipeline (v1); const: the constant v2, a no-op "
+        "model that isolates the gateway's own cost per request",
     )
     parser.add_argument("--serve-bare", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=8001, help=argparse.SUPPRESS)
@@ -287,7 +294,8 @@ def main() -> None:
             f"| {kind} | {median(kind, 'requests_per_s'):.0f} | {median(kind, 'p50_ms'):.1f} "
             f"| {median(kind, 'p99_ms'):.1f} |"
         )
-    print(f"\ngateway / bare throughput: {ratio:.1%} (target >= 80%)")
+    target = "0.85 with the no-op model" if args.model == "const" else "0.80"
+    print(f"\ngateway / bare throughput: {ratio:.1%} (target >= {target})")
     print(
         f"answered by the gateway (its own counter) minus rows in the store: {missing}; "
         f"answers wrk received minus rows: {unseen} (<= 0: wrk stops before in-flight answers)"
