@@ -83,3 +83,11 @@ def test_analysis_data_missing_a_feature_is_refused_naming_it() -> None:
     dle = DLE(target="y", prediction="pred", features=["x", "kind"]).fit(_noisy(rng, 500, 0.0))
     with pytest.raises(DataError, match="missing from the analysis data: kind"):
         dle.estimate(_noisy(rng, 100, 0.0).drop(columns="kind"))
+
+
+def test_a_category_unseen_in_the_reference_is_treated_as_missing() -> None:
+    rng = np.random.default_rng(3)
+    dle = DLE(target="y", prediction="pred", features=["x", "kind"]).fit(_noisy(rng, 500, 0.0))
+    current = _noisy(rng, 200, 0.0).assign(kind="brand new")
+    estimate = dle.estimate(current, chunk="200rows").chunks[0].metrics["mae"].estimated
+    assert np.isfinite(estimate)

@@ -91,6 +91,8 @@ PERFORMANCE = (
     "me", "mae", "rmse", "mape", "r2",
     "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss",
 )  # fmt: skip
+# Estimated without labels (monitml.estimation), as ``estimated_<name>``.
+ESTIMATED = ("mae", "rmse", "accuracy", "precision", "recall", "f1", "specificity", "roc_auc")
 
 _DEFS: list[MetricDef] = [
     MetricDef(
@@ -164,6 +166,15 @@ _DEFS: list[MetricDef] = [
             _gauge("monitml_model_performance", metric=name),
         )
         for name in PERFORMANCE
+    ),
+    *(
+        MetricDef(
+            f"estimated_{name}",
+            f"Performance ({name}) of the window estimated without labels (CBPE, DLE).",
+            (),
+            _gauge("monitml_estimated_performance", metric=name),
+        )
+        for name in ESTIMATED
     ),
     MetricDef(
         "error_rate",

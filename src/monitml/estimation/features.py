@@ -59,6 +59,7 @@ class FeatureEncoder:
                 continue
             known = self.categories[name]
             text = series.astype("string").astype(object).where(series.notna(), None)
+            text = text.where(text.isin(known), None)  # unseen in the reference: missing
             values = pd.Categorical(text, categories=known)
             if len(known) <= _MAX_CATEGORIES:
                 encoded[name] = pd.Series(values)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Gauge
 
-from monitml.monitor.result import PERFORMANCE_METRICS, WindowResult
+from monitml.monitor.result import ESTIMATED_METRICS, PERFORMANCE_METRICS, WindowResult
 
 __all__ = ["MonitorGauges"]
 
@@ -37,6 +37,9 @@ class MonitorGauges:
              "Share of missing values of a feature in the last window.", feature),
             ("performance", "monitml_model_performance",
              "Performance on the labelled rows of the last window.", [*version, "metric"]),
+            ("estimated", "monitml_estimated_performance",
+             "Performance of the last window estimated without labels (CBPE, DLE).",
+             [*version, "metric"]),
             ("prediction", "monitml_prediction_window_stat",
              "Statistic of the predictions in the last window.", [*version, "stat"]),
             ("prediction_drift_score", "monitml_prediction_drift_score",
@@ -99,4 +102,6 @@ class MonitorGauges:
             return "prediction", (model, version, _PREDICTION_STATS[name])
         if name in PERFORMANCE_METRICS:
             return "performance", (model, version, name)
+        if name.startswith("estimated_") and name.removeprefix("estimated_") in ESTIMATED_METRICS:
+            return "estimated", (model, version, name.removeprefix("estimated_"))
         return None, ()

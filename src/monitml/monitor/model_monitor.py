@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from monitml.analysis import Comparator
-from monitml.errors import ConfigError
+from monitml.errors import ConfigError, MonitmlError
+from monitml.estimation import CBPE, DLE, Estimator
 from monitml.monitor.policy import MonitorPolicy
 from monitml.monitor.result import WindowResult
 from monitml.schema import ColumnMapping, infer_schema
@@ -31,6 +32,9 @@ MAX_THRESHOLD_CHUNKS = 30
 LABEL = "label"
 # Past this many rows the monitor keeps a summary of the reference, not the reference itself.
 BOUNDED_REFERENCE_ROWS = 100_000
+# The label-free estimator (DLE's error models) learns from at most this many reference rows.
+ESTIMATOR_ROWS = 50_000
+PROBA_PREFIX = "proba_"  # the log's class-probability columns (monitml.store.frames)
 
 
 class ModelMonitor:
@@ -104,6 +108,8 @@ class ModelMonitor:
             bounded_reference_rows=BOUNDED_REFERENCE_ROWS,
         )
         self.reference_rows = len(frame)
+        labelled = reference if target is None else reference.rename(columns={target: LABEL})
+        self.estimator = _label_free_estimator(labelled, self.features, task)
 
     def _learn_thresholds(
         self,
@@ -169,7 +175,22 @@ class ModelMonitor:
             prediction=stats,
             report=report,
             compute_seconds=time.perf_counter() - started,
+            estimated=self._estimate(window) if report is not None else {},
         )
+
+    def _estimate(self, window: pd.DataFrame) -> dict[str, float]:
+        """The window's performance estimated without its labels; empty when it cannot be."""
+        if self.estimator is None:
+            return {}
+        try:
+            chunk = self.estimator.estimate(window, chunk=f"{len(window)}rows").chunks[0]
+        except MonitmlError:  # e.g. a window without the score columns
+            return {}
+        return {
+            name: metric.estimated
+            for name, metric in chunk.metrics.items()
+            if np.isfinite(metric.estimated)
+        }
 
 
 def prediction_statistics(window: pd.DataFrame, task: str) -> dict[str, Any]:
@@ -193,3 +214,34 @@ def prediction_statistics(window: pd.DataFrame, task: str) -> dict[str, Any]:
         "p50": float(p50),
         "p95": float(p95),
     }
+
+
+def _label_free_estimator(
+    reference: pd.DataFrame, features: Sequence[str], task: str
+) -> Estimator | None:
+    """DLE for a regressor, CBPE for a classifier whose reference has ``proba_<class>`` columns.
+
+    Fitted on the labelled reference (at most ``ESTIMATOR_ROWS`` rows); ``None`` when it cannot
+    be: no labels or predictions in the reference, no class scores, scikit-learn not installed.
+    """
+    if LABEL not in reference.columns or PREDICTION not in reference.columns:
+        return None
+    frame = reference[reference[LABEL].notna()]
+    if len(frame) > ESTIMATOR_ROWS:
+        frame = frame.sample(ESTIMATOR_ROWS, random_state=0)
+    estimator: Estimator
+    if task == "regression":
+        estimator = DLE(target=LABEL, prediction=PREDICTION, features=list(features))
+    else:
+        scores = {
+            str(c).removeprefix(PROBA_PREFIX): str(c)
+            for c in frame.columns
+            if str(c).startswith(PROBA_PREFIX)
+        }
+        if not scores:
+            return None
+        estimator = CBPE(target=LABEL, prediction=PREDICTION, scores=scores)
+    try:
+        return estimator.fit(frame)
+    except MonitmlError:
+        return None

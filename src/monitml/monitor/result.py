@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from monitml.analysis import DriftReport
@@ -15,6 +15,10 @@ Labels = dict[str, str]
 PERFORMANCE_METRICS = (
     "me", "mae", "rmse", "mape", "r2",
     "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss",
+)  # fmt: skip
+# Performance estimated without labels (CBPE, DLE): ``estimated_<metric>`` in alert expressions.
+ESTIMATED_METRICS = (
+    "mae", "rmse", "accuracy", "precision", "recall", "f1", "specificity", "roc_auc",
 )  # fmt: skip
 
 
@@ -33,6 +37,7 @@ class WindowResult:
     prediction: dict[str, Any]
     report: DriftReport | None
     compute_seconds: float
+    estimated: dict[str, float] = field(default_factory=dict)
 
     @property
     def sufficient(self) -> bool:
@@ -101,6 +106,8 @@ class WindowResult:
                 samples.append(("missing_values_ratio", labels, float(missing)))
         for metric, value in self.performance().items():
             samples.append((metric, base, value))
+        for metric, value in self.estimated.items():
+            samples.append((f"estimated_{metric}", base, value))
         return samples
 
     def to_dict(self) -> dict[str, Any]:
@@ -117,6 +124,7 @@ class WindowResult:
             "min_rows": self.min_rows,
             "prediction": self.prediction,
             "performance": self.performance(),
+            "estimated_performance": self.estimated,
             "drift": self.report.to_dict() if self.report is not None else None,
             "compute_seconds": self.compute_seconds,
         }
