@@ -158,6 +158,13 @@ _DEFS: list[MetricDef] = [
         (),
         _gauge("monitml_monitor_window_sufficient"),
     ),
+    MetricDef(
+        "stream_drift_detected",
+        "1 when a streaming detector (adwin, ddm, page_hinkley) found drift in the events of "
+        "the monitor's last pass on a signal (error, prediction), else 0.",
+        ("signal", "detector"),
+        _gauge("monitml_stream_drift_detected"),
+    ),
     *(
         MetricDef(
             name,

@@ -6,7 +6,7 @@ removed rather than left at its last value, so Prometheus sees it absent and ale
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from monitml.monitor.result import ESTIMATED_METRICS, PERFORMANCE_METRICS, WindowResult
 
@@ -47,6 +47,9 @@ class MonitorGauges:
             ("window_rows", "monitml_monitor_window_rows", "Rows in the last window.", version),
             ("window_sufficient", "monitml_monitor_window_sufficient",
              "1 when the last window had enough rows to judge drift.", version),
+            ("stream_drift_detected", "monitml_stream_drift_detected",
+             "1 when a streaming detector found drift in the last pass's new events.",
+             [*version, "signal", "detector"]),
         ]  # fmt: skip
         self._gauges = {
             key: Gauge(name, doc, labels, registry=registry)
@@ -62,6 +65,12 @@ class MonitorGauges:
             "monitml_monitor_compute_seconds",
             "Compute time of the last monitor run of a model version.",
             version,
+            registry=registry,
+        )
+        self._stream_total = Counter(
+            "monitml_stream_drift_total",
+            "Drifts found by a streaming detector since the monitor started.",
+            [*version, "signal", "detector"],
             registry=registry,
         )
         self._series: dict[tuple[str, str], set[tuple[str, tuple[str, ...]]]] = {}
@@ -81,6 +90,10 @@ class MonitorGauges:
         self._series[owner] = current
         self._last_run.labels(result.model).set(result.run_at)
         self._compute.labels(result.model, result.version).set(result.compute_seconds)
+        for update in result.streams:
+            self._stream_total.labels(
+                result.model, result.version, update.signal, update.detector
+            ).inc(len(update.detections))
 
     def forget(self, model: str, version: str) -> None:
         """Remove every series of a version that is no longer logged."""
@@ -90,6 +103,8 @@ class MonitorGauges:
     @staticmethod
     def _route(name: str, labels: dict[str, str]) -> tuple[str | None, tuple[str, ...]]:
         model, version = labels["model"], labels["version"]
+        if name == "stream_drift_detected":
+            return name, (model, version, labels["signal"], labels["detector"])
         if name in ("feature_drift_score",):
             return name, (model, version, labels["feature"], labels["method"])
         if name in ("feature_drift_detected", "missing_values_ratio"):

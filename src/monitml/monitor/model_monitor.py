@@ -20,6 +20,7 @@ from monitml.errors import ConfigError, MonitmlError
 from monitml.estimation import CBPE, DLE, Estimator
 from monitml.monitor.policy import MonitorPolicy
 from monitml.monitor.result import WindowResult
+from monitml.monitor.streaming.feeder import StreamingPolicy, StreamMonitor
 from monitml.schema import ColumnMapping, infer_schema
 from monitml.stats.catalog import get_method
 from monitml.stats.thresholds import spread_threshold
@@ -55,6 +56,7 @@ class ModelMonitor:
         target: str | None = None,
         task: str = "regression",
         policy: MonitorPolicy | None = None,
+        streaming: StreamingPolicy | None = None,
     ) -> None:
         self.model = model
         self.policy = policy or MonitorPolicy()
@@ -108,6 +110,10 @@ class ModelMonitor:
             bounded_reference_rows=BOUNDED_REFERENCE_ROWS,
         )
         self.reference_rows = len(frame)
+        # Streaming detectors (river) only when asked for: calibrating them takes seconds.
+        self.streams = (
+            StreamMonitor(frame, task=task, policy=streaming) if streaming is not None else None
+        )
         labelled = reference if target is None else reference.rename(columns={target: LABEL})
         self.estimator = _label_free_estimator(labelled, self.features, task)
 
@@ -148,8 +154,13 @@ class ModelMonitor:
         *,
         window_start: float | None = None,
         window_end: float | None = None,
+        stream: bool = False,
     ) -> WindowResult:
-        """Score one window of logged rows of one version."""
+        """Score one window of logged rows of one version.
+
+        With ``stream``, the window's rows not seen by an earlier call also feed the streaming
+        detectors (the online monitor's passes; never a batch over chunks).
+        """
         started = time.perf_counter()
         rows = len(window)
         stats = prediction_statistics(window, self.task)
@@ -173,6 +184,7 @@ class ModelMonitor:
             min_rows=self.policy.min_rows,
             labelled_rows=labelled,
             prediction=stats,
+            streams=self.streams.feed(window, version) if stream and self.streams else (),
             report=report,
             compute_seconds=time.perf_counter() - started,
             estimated=self._estimate(window) if report is not None else {},

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitml.analysis import DriftReport
+from monitml.monitor.streaming.feeder import StreamUpdate
 
 __all__ = ["WindowResult"]
 
@@ -37,6 +38,8 @@ class WindowResult:
     prediction: dict[str, Any]
     report: DriftReport | None
     compute_seconds: float
+    # The streaming detectors' updates on this pass's new events (monitor.streaming).
+    streams: tuple[StreamUpdate, ...] = ()
     estimated: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -74,6 +77,10 @@ class WindowResult:
             value = self.prediction.get(stat)
             if isinstance(value, int | float) and (stat == "count" or self.prediction["count"]):
                 samples.append((f"prediction_{stat}", base, float(value)))
+        for update in self.streams:
+            stream = {**base, "signal": update.signal, "detector": update.detector}
+            samples.append(("stream_drift_detected", stream, float(update.result.drift_detected)))
+            samples.append(("stream_drift_total", stream, float(update.total_detections)))
         if self.report is None:
             return samples
         report = self.report
@@ -127,4 +134,5 @@ class WindowResult:
             "estimated_performance": self.estimated,
             "drift": self.report.to_dict() if self.report is not None else None,
             "compute_seconds": self.compute_seconds,
+            "streams": [update.to_dict() for update in self.streams],
         }

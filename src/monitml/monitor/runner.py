@@ -101,7 +101,7 @@ class MonitorRunner:
             )
         if start is None and len(window):
             start = float(window["timestamp"].iloc[0])
-        result = monitor.evaluate(window, version, window_start=start, window_end=now)
+        result = monitor.evaluate(window, version, window_start=start, window_end=now, stream=True)
         if self.gauges is not None:
             self.gauges.update(result)
         if self.save_results:
