@@ -7,6 +7,7 @@
 #   postgresql               initdb, pg_ctl                  (the throwaway cluster in tests/conftest.py)
 #   npm                      npm                             (the 3M-row data set, `make test-data`)
 #   docker-compose           docker-compose                  (tests/deploy: `docker-compose config`)
+#   openjdk-17-jre-headless  java                            (tests/engines: Spark in local[2])
 #
 # npm may come from elsewhere (a nodejs build that conflicts with Debian's npm): any npm will do.
 # Installs as root, or through passwordless `sudo -n`; otherwise prints one line naming the
@@ -24,6 +25,7 @@ need amtool prometheus-alertmanager
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 need npm npm
 need docker-compose docker-compose
+need java openjdk-17-jre-headless
 
 [ "${#missing[@]}" -eq 0 ] && exit 0
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)

@@ -131,6 +131,19 @@ def check(
     source: Annotated[
         str, typer.Option(help="store, or parquet:PATH (a partitioned log, as log export writes).")
     ] = "store",
+    engine_name: Annotated[
+        str,
+        typer.Option(
+            "--engine", help="local, dask or spark: where a parquet source's files are summarised."
+        ),
+    ] = "local",
+    workers: Annotated[
+        int, typer.Option(help="Worker processes of a dask or spark engine started here.")
+    ] = 2,
+    master: Annotated[
+        str | None,
+        typer.Option(help="A running Dask scheduler or Spark master to use instead."),
+    ] = None,
 ) -> None:
     """Batch monitoring: the monitor's signals per chunk of the stored logs, labels joined.
 
@@ -142,7 +155,6 @@ def check(
     from monitml.app.monitoring import build_model_monitor, policy_from  # noqa: PLC0415
     from monitml.app.store import open_store  # noqa: PLC0415
     from monitml.config import load_settings  # noqa: PLC0415
-    from monitml.monitor.batch import run_check  # noqa: PLC0415
     from monitml.monitor.chunks import parse_chunk  # noqa: PLC0415
     from monitml.report import to_json  # noqa: PLC0415
 
@@ -161,8 +173,9 @@ def check(
             )
             rules = [r for r in settings.alerts.rules if r.model in (None, model)]
             engine = AlertEngine(rules) if rules else None
-            frame = _read_source(source, model, version, begin, finish)
-            result = run_check(
+            result = _run_check(
+                source,
+                (engine_name, workers, master),
                 store,
                 monitor_,
                 start=begin,
@@ -170,7 +183,6 @@ def check(
                 chunk=spec,
                 version=version,
                 judge=engine.holds if engine is not None else None,
-                frame=frame,
             )
         finally:
             store.dispose()
@@ -196,16 +208,43 @@ def check(
         raise typer.Exit(ALERT_EXIT)
 
 
-def _read_source(source: str, model: str, version: str | None, start: float, end: float) -> Any:
-    """None for ``store`` (run_check reads it), else the window of a ``parquet:PATH`` log."""
-    if source == "store":
-        return None
-    kind, _, path = source.partition(":")
-    if kind != "parquet" or not path:
-        fail(f"--source: expected store or parquet:PATH, got '{source}'")
-    from monitml.store.partitions import read_log  # noqa: PLC0415
+def _run_check(
+    source: str,
+    engine: tuple[str, int, str | None],
+    store: Any,
+    monitor_: Any,
+    *,
+    version: str | None,
+    **check: Any,
+) -> Any:
+    """The check from the store (its rows, in this process), or from a ``parquet:PATH`` log:
+    each file summarised on the engine and the summaries merged here (a chunk of N rows needs
+    the rows: then they are read and scored here, with the local engine only)."""
+    from monitml.monitor.batch import run_check  # noqa: PLC0415
 
-    return read_log(Path(path), model, version, start=start, end=end)
+    name, workers, master = engine
+    if source == "store":
+        if name != "local":
+            fail(f"--engine {name} needs a partitioned log: add --source parquet:PATH")
+        return run_check(store, monitor_, version=version, **check)
+    kind, _, folder = source.partition(":")
+    if kind != "parquet" or not folder:
+        fail(f"--source: expected store or parquet:PATH, got '{source}'")
+    from monitml.store.partitions import log_fragments, read_log  # noqa: PLC0415
+
+    start, end = check["start"], check["end"]
+    if check["chunk"].rows is not None and name == "local":
+        frame = read_log(Path(folder), monitor_.model, version, start=start, end=end)
+        return run_check(store, monitor_, version=version, frame=frame, **check)
+    from monitml.engines import get_engine  # noqa: PLC0415
+    from monitml.monitor.summarised import run_summary_check  # noqa: PLC0415
+
+    fragments = log_fragments(Path(folder), monitor_.model, version, start=start, end=end)
+    summarise = get_engine(name, workers=workers, master=master)
+    try:
+        return run_summary_check(store, monitor_, fragments, summarise, version=version, **check)
+    finally:
+        summarise.close()
 
 
 def reference_set(

@@ -12,7 +12,7 @@ then by time, each chunk naming its ``version`` (as every monitor result does) w
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,14 @@ from monitml.monitor.model_monitor import ModelMonitor
 from monitml.monitor.result import WindowResult
 from monitml.store import PredictionStore
 
-__all__ = ["CHECK_FORMAT", "BatchCheck", "ChunkAlert", "run_check", "split_versions"]
+__all__ = [
+    "CHECK_FORMAT",
+    "BatchCheck",
+    "ChunkAlert",
+    "finish_check",
+    "run_check",
+    "split_versions",
+]
 
 CHECK_FORMAT = "monitml.check/1"
 
@@ -116,31 +123,54 @@ def run_check(
     """
     if frame is None:
         frame = store.read_window(monitor.model, version, start=start, end=end)
-    results: list[WindowResult] = []
+    results = (
+        monitor.evaluate(part, name, window_start=lower, window_end=upper)
+        for name, rows in split_versions(frame, version).items()
+        for lower, upper, part in split_chunks(rows, chunk, start=start, end=end)
+    )
+    return finish_check(
+        store, monitor, results, start=start, end=end, chunk=chunk, version=version,
+        judge=judge, save=save,
+    )  # fmt: skip
+
+
+def finish_check(
+    store: PredictionStore,
+    monitor: ModelMonitor,
+    results: Iterable[WindowResult],
+    *,
+    start: float,
+    end: float,
+    chunk: ChunkSpec,
+    version: str | None = None,
+    judge: AlertJudge | None = None,
+    save: bool = True,
+) -> BatchCheck:
+    """The alerts of each chunk's result (``judge`` and dataset drift), each result stored
+    with ``save``: what every check does once its chunks are scored, from rows or summaries."""
+    kept: list[WindowResult] = []
     alerts: list[ChunkAlert] = []
-    for name, rows in split_versions(frame, version).items():
-        for lower, upper, part in split_chunks(rows, chunk, start=start, end=end):
-            result = monitor.evaluate(part, name, window_start=lower, window_end=upper)
-            index = len(results)
-            results.append(result)
-            fired = judge(result.metrics()) if judge is not None else []
-            if (
-                result.report is not None
-                and result.report.dataset_drift
-                and "DatasetDrift" not in fired
-            ):
-                fired.append("DatasetDrift")
-            alerts.extend(ChunkAlert(index, rule) for rule in fired)
-            if save:
-                store.save_monitor_result(
-                    {
-                        "model": monitor.model,
-                        "version": name,
-                        "kind": "chunk",
-                        "run_at": time.time(),
-                        "window_start": lower,
-                        "window_end": upper,
-                        "payload": result.to_dict(),
-                    }
-                )
-    return BatchCheck(monitor.model, version, start, end, chunk, results, alerts)
+    for result in results:
+        index = len(kept)
+        kept.append(result)
+        fired = judge(result.metrics()) if judge is not None else []
+        if (
+            result.report is not None
+            and result.report.dataset_drift
+            and "DatasetDrift" not in fired
+        ):
+            fired.append("DatasetDrift")
+        alerts.extend(ChunkAlert(index, rule) for rule in fired)
+        if save:
+            store.save_monitor_result(
+                {
+                    "model": monitor.model,
+                    "version": result.version,
+                    "kind": "chunk",
+                    "run_at": time.time(),
+                    "window_start": result.window_start,
+                    "window_end": result.window_end,
+                    "payload": result.to_dict(),
+                }
+            )
+    return BatchCheck(monitor.model, version, start, end, chunk, kept, alerts)

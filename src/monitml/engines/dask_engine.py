@@ -1,0 +1,75 @@
+"""The Dask engine: one ``dask.dataframe`` partition per file, summarised on the workers of a
+``distributed`` cluster; only the summaries come back to the driver.
+
+Without ``master`` it starts a ``LocalCluster`` of ``workers`` processes (one thread each: the
+summaries are numpy work that holds the GIL in parts) and stops it on ``close``; with
+``master`` it connects to that scheduler, whose workers must have MonitML installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import dask
+import dask.dataframe as dd
+import pandas as pd
+from distributed import Client, LocalCluster
+
+from monitml.monitor.summarised import Part, SummaryPlan, summarise_fragment
+from monitml.store.partitions import LogFragment
+
+__all__ = ["DaskEngine", "open_engine"]
+
+_META = pd.DataFrame(
+    {
+        "version": pd.Series([], dtype=object),
+        "lower": pd.Series([], dtype="float64"),
+        "payload": pd.Series([], dtype=object),
+    }
+)
+
+
+def _summarise(fragment: LogFragment, plan: SummaryPlan) -> pd.DataFrame:
+    parts = summarise_fragment(plan, fragment)
+    return pd.DataFrame(
+        {
+            "version": pd.Series([p[0] for p in parts], dtype=object),
+            "lower": pd.Series([p[1] for p in parts], dtype="float64"),
+            "payload": pd.Series([p[2] for p in parts], dtype=object),
+        }
+    )
+
+
+class DaskEngine:
+    def __init__(self, client: Any, cluster: Any | None) -> None:
+        self.client = client
+        self.cluster = cluster
+
+    def __call__(self, plan: SummaryPlan, fragments: Sequence[LogFragment]) -> Iterator[Part]:
+        if not fragments:
+            return
+        # Bytes must stay bytes: no conversion of object columns to Arrow strings.
+        with dask.config.set({"dataframe.convert-string": False}):
+            frame = dd.from_map(_summarise, list(fragments), plan=plan, meta=_META)  # type: ignore[no-untyped-call]
+            parts = self.client.compute(frame).result()
+        for version, lower, payload in parts.itertuples(index=False):
+            yield str(version), float(lower), bytes(payload)
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def open_engine(*, workers: int = 2, master: str | None = None) -> DaskEngine:
+    if master is not None:
+        return DaskEngine(Client(master), None)  # type: ignore[no-untyped-call]
+    cluster = LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",  # a free port: never 8787 of another cluster
+        silence_logs=40,  # logging.ERROR: a check prints its chunks, not the cluster's chatter
+    )
+    return DaskEngine(Client(cluster), cluster)  # type: ignore[no-untyped-call]

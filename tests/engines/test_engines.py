@@ -1,0 +1,170 @@
+"""Every engine gives the local engine's verdicts on the same partitioned log."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from monitml.cli.main import app
+from monitml.engines import Engine, get_engine
+from monitml.errors import ConfigError
+from monitml.monitor.batch import BatchCheck, run_check
+from monitml.monitor.chunks import parse_chunk
+from monitml.monitor.summarised import run_summary_check
+from monitml.store import PredictionStore
+from monitml.store.export import export_log
+from monitml.store.partitions import log_fragments
+
+from .conftest import DAY, DAYS, PER_DAY, START, PartitionedLog
+
+if TYPE_CHECKING:
+    from conftest import PeriodConfig
+
+
+def _check(log: PartitionedLog, engine: Engine, chunk: str = "1d") -> BatchCheck:
+    end = START + DAYS * DAY
+    fragments = log_fragments(log.root, "m", start=START, end=end)
+    return run_summary_check(
+        log.store, log.monitor, fragments, engine,
+        start=START, end=end, chunk=parse_chunk(chunk), save=False,
+    )  # fmt: skip
+
+
+def _verdicts(check: BatchCheck) -> list[tuple[Any, ...]]:
+    """Per chunk: version, start, rows, labelled rows, dataset drift, each column's verdict."""
+    found = []
+    for result in check.results:
+        report = result.report
+        columns = {} if report is None else {
+            name: (column.result.method, column.result.drift_detected)
+            for name, column in report.columns.items()
+        }  # fmt: skip
+        drift = None if report is None else report.dataset_drift
+        found.append(
+            (result.version, result.window_start, result.rows, result.labelled_rows, drift, columns)
+        )
+    return found
+
+
+def _statistics(check: BatchCheck) -> list[float]:
+    return [
+        column.result.statistic
+        for result in check.results
+        if result.report is not None
+        for column in result.report.columns.values()
+        if column.result.statistic is not None
+    ]
+
+
+@pytest.fixture(scope="module")
+def local_check(partitioned_log: PartitionedLog) -> BatchCheck:
+    return _check(partitioned_log, get_engine("local"))
+
+
+def test_the_local_engine_finds_the_drifted_chunks_and_only_those(local_check: BatchCheck) -> None:
+    drifted = [
+        (r.version, r.window_start)
+        for r in local_check.results
+        if r.report and r.report.dataset_drift
+    ]
+    assert drifted == [("v1", START + 2 * DAY), ("v2", START + DAY)]
+    assert [r.rows for r in local_check.results] == [PER_DAY["v1"]] * DAYS + [PER_DAY["v2"]] * DAYS
+
+
+def test_the_local_engine_gives_the_verdicts_of_the_rows_themselves(
+    partitioned_log: PartitionedLog, local_check: BatchCheck
+) -> None:
+    exact = run_check(
+        partitioned_log.store, partitioned_log.monitor, start=START, end=START + DAYS * DAY,
+        chunk=parse_chunk("1d"), save=False,
+    )  # fmt: skip
+    assert _verdicts(local_check) == _verdicts(exact)
+    assert _statistics(local_check) == pytest.approx(_statistics(exact), rel=0.02, abs=0.002)
+
+
+@pytest.mark.parametrize("name", ["dask", "spark"])
+def test_a_distributed_engine_gives_the_local_engines_verdicts(
+    name: str,
+    request: pytest.FixtureRequest,
+    partitioned_log: PartitionedLog,
+    local_check: BatchCheck,
+) -> None:
+    engine: Engine = request.getfixturevalue(f"{name}_engine")
+    check = _check(partitioned_log, engine)
+    assert _verdicts(check) == _verdicts(local_check)
+    assert _statistics(check) == pytest.approx(_statistics(local_check), rel=0.02, abs=0.002)
+
+
+def test_six_hour_chunks_split_a_days_file_alike_on_every_engine(
+    partitioned_log: PartitionedLog, dask_engine: Engine
+) -> None:
+    local = _check(partitioned_log, get_engine("local"), chunk="6h")
+    distributed = _check(partitioned_log, dask_engine, chunk="6h")
+    assert len(local.results) == 2 * DAYS * 4
+    assert _verdicts(distributed) == _verdicts(local)
+
+
+@pytest.mark.parametrize(
+    ("name", "package", "extra"), [("dask", "distributed", "dask"), ("spark", "pyspark", "spark")]
+)
+def test_an_engine_that_is_not_installed_names_the_extra_to_install(
+    name: str, package: str, extra: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, package, None)  # import now raises ImportError
+    with pytest.raises(ConfigError, match=rf"pip install 'monitml\[{extra}\]'"):
+        get_engine(name)
+
+
+def _cli_check(config: Path, log: Path, *extra: str) -> Result:
+    return CliRunner().invoke(app, [
+        "check", "--config", str(config), "--model", "m", "--from", "2026-03-01",
+        "--to", "2026-03-05", "--source", f"parquet:{log}", *extra,
+    ])  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def period_log(period_config: PeriodConfig, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("period-log")
+    store = PredictionStore.from_url(f"sqlite:///{period_config.path.parent / 'store.db'}")
+    try:
+        export_log(store, root)
+    finally:
+        store.dispose()
+    return root
+
+
+def test_check_engine_dask_prints_the_local_engines_chunks(
+    period_config: PeriodConfig, period_log: Path
+) -> None:
+    local = _cli_check(period_config.path, period_log, "--engine", "local")
+    distributed = _cli_check(period_config.path, period_log, "--engine", "dask", "--workers", "2")
+    assert distributed.exit_code == 0, distributed.output
+    assert distributed.stdout == local.stdout
+    assert distributed.stdout.strip().endswith("8 chunk(s) of version(s) v1, v2, 1 alert(s)")
+
+
+def test_a_missing_engine_is_one_line_and_exit_2_on_the_command_line(
+    monkeypatch: pytest.MonkeyPatch, period_config: PeriodConfig, period_log: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    result = _cli_check(period_config.path, period_log, "--engine", "spark")
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: --engine spark: pyspark is not installed")
+    assert result.stderr.rstrip().endswith("install the extra: pip install 'monitml[spark]'")
+
+
+def test_an_engine_other_than_local_needs_a_partitioned_log(period_config: PeriodConfig) -> None:
+    result = CliRunner().invoke(app, [
+        "check", "--config", str(period_config.path), "--model", "m", "--from", "2026-03-01",
+        "--to", "2026-03-05", "--engine", "dask",
+    ])  # fmt: skip
+    assert result.exit_code == 2
+    assert (
+        result.stderr == "error: --engine dask needs a partitioned log: add --source parquet:PATH\n"
+    )
