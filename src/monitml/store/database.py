@@ -24,7 +24,13 @@ from monitml.errors import StoreError
 from monitml.store import results, shared
 from monitml.store.bulk import insert_rows
 from monitml.store.encoding import dumps
-from monitml.store.engine import DEFAULT_URL, create_store_engine, is_connection_error, safe_url
+from monitml.store.engine import (
+    DEFAULT_URL,
+    create_store_engine,
+    hide_passwords,
+    is_connection_error,
+    safe_url,
+)
 from monitml.store.frames import frame_from_rows
 from monitml.store.migrations import migrate
 from monitml.store.records import LabelRecord, PredictionRecord
@@ -59,7 +65,8 @@ class PredictionStore:
         try:
             store = cls(create_store_engine(url))
         except exc.ArgumentError as error:
-            raise StoreError(f"Cannot use the store URL {url!r}: {error}") from error
+            shown = hide_passwords(f"Cannot use the store URL {url}: {error}")
+            raise StoreError(shown) from error
         if migrate:
             store.create_schema()
         return store

@@ -9,22 +9,49 @@ connection may ask for ``BEGIN IMMEDIATE`` (see ``monitml.store.migrations``).
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
 
-__all__ = ["DEFAULT_URL", "create_store_engine", "is_connection_error", "safe_url"]
+__all__ = [
+    "DEFAULT_URL",
+    "create_store_engine",
+    "hide_passwords",
+    "is_connection_error",
+    "safe_url",
+]
 
 DEFAULT_URL = "sqlite:///monitml.db"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 POSTGRES_CONNECT_TIMEOUT_S = 5
 
 
+# ``user:secret@`` in a URL, with or without its ``scheme://``.
+_PASSWORD = re.compile(r"([^:/@\s'\"]*):[^@\s/'\"]+@")
+
+
 def safe_url(url: str | sa.URL) -> str:
-    """The URL as it may be shown in a message or a log: password hidden."""
-    return sa.make_url(url).render_as_string(hide_password=True)
+    """The URL as it may be shown in a message or a log: password hidden.
+
+    >>> safe_url("postgresql://monitml:s3cret@db/monitml")
+    'postgresql://monitml:***@db/monitml'
+    """
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:  # not parseable: still never show what looks like a password
+        return hide_passwords(str(url))
+
+
+def hide_passwords(text: str) -> str:
+    """``scheme://user:secret@host`` → ``scheme://user:***@host`` wherever it is in ``text``.
+
+    >>> hide_passwords("Could not parse 'postgresql://monitml:s3cret@db:port/x'")
+    "Could not parse 'postgresql://monitml:***@db:port/x'"
+    """
+    return _PASSWORD.sub(r"\1:***@", text)
 
 
 def create_store_engine(url: str) -> sa.Engine:
