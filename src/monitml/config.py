@@ -40,6 +40,7 @@ __all__ = [
     "ServerConfig",
     "Settings",
     "StoreConfig",
+    "StreamingConfig",
     "VersionConfig",
     "WindowConfig",
     "load_settings",
@@ -257,6 +258,21 @@ class WindowConfig(_Section):
         return self
 
 
+class StreamingConfig(_Section):
+    """The streaming drift detectors (river's ADWIN, DDM, Page-Hinkley) of ``monitml monitor``."""
+
+    enabled: bool = Field(
+        False,
+        description="Feed each new prediction and label to the streaming detectors "
+        "(needs the streaming extra; calibrating them costs seconds at start-up).",
+    )
+    run_length: int = Field(
+        default=100_000,
+        ge=1,
+        description="Expected events between two false alarms of one detector.",
+    )
+
+
 class MonitorConfig(_Section):
     """How ``monitml monitor`` (or the monitor inside ``monitml serve``) runs."""
 
@@ -284,6 +300,7 @@ class MonitorConfig(_Section):
     gateway_url: str | None = Field(
         None, description="Gateway whose /metrics give error_rate, latency_p95 and request rate."
     )
+    streaming: StreamingConfig = StreamingConfig()
 
 
 class DashboardConfig(_Section):

@@ -176,3 +176,33 @@ def test_a_batch_check_scores_each_chunk_with_labels_joined(demo: Path, tmp_path
         assert len(built.store.list_monitor_results("house-price", kind="chunk")) == 3
     finally:
         built.close()
+
+
+def test_a_monitor_with_streaming_enabled_exports_the_stream_detectors_after_a_pass(
+    demo: Path, tmp_path: Path
+) -> None:
+    monitor = {"min_rows": 50, "streaming": {"enabled": True, "run_length": 1_000}}
+    settings = load_settings(_config(demo, tmp_path, {"monitor": monitor}))
+    built = build_monitor(settings)
+    try:
+        _log_traffic(built.store, demo, time.time())
+        results = built.runner.run_once()
+        assert all(result.streams for result in results)
+        text = generate_latest(built.registry).decode()
+        assert 'monitml_stream_drift_detected{detector="adwin"' in text
+        assert 'signal="error"' in text
+    finally:
+        built.close()
+
+
+def test_a_monitor_built_from_the_default_config_runs_no_streaming_detector(
+    demo: Path, tmp_path: Path
+) -> None:
+    settings = load_settings(_config(demo, tmp_path, {"monitor": {"min_rows": 50}}))
+    built = build_monitor(settings)
+    try:
+        _log_traffic(built.store, demo, time.time())
+        assert all(not result.streams for result in built.runner.run_once())
+        assert "monitml_stream_drift_detected{" not in generate_latest(built.registry).decode()
+    finally:
+        built.close()

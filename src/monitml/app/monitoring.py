@@ -24,6 +24,7 @@ from monitml.monitor.model_monitor import PREDICTION, ModelMonitor
 from monitml.monitor.operational import OperationalSampler
 from monitml.monitor.policy import MonitorPolicy
 from monitml.monitor.runner import MonitorRunner
+from monitml.monitor.streaming import StreamingPolicy
 from monitml.store import PredictionStore
 from monitml.store.lease import open_lease
 
@@ -35,6 +36,7 @@ __all__ = [
     "reference_for",
     "save_reference",
     "start_embedded_monitor",
+    "streaming_from",
 ]
 
 logger = logging.getLogger(__name__)
@@ -61,6 +63,17 @@ def policy_from(settings: Settings) -> MonitorPolicy:
         raise ConfigError(f"monitor: {error}") from error
 
 
+def streaming_from(settings: Settings) -> StreamingPolicy | None:
+    """The streaming detectors' policy when ``monitor.streaming.enabled``, else None."""
+    config = settings.monitor.streaming
+    if not config.enabled:
+        return None
+    try:
+        return StreamingPolicy(run_length=config.run_length)
+    except ValueError as error:
+        raise ConfigError(f"monitor.streaming: {error}") from error
+
+
 def reference_for(name: str, config: ModelConfig, store: PredictionStore) -> pd.DataFrame:
     """The model's reference: the one set with ``monitml reference set``, else the config's."""
     stored = store.load_reference(name)
@@ -75,9 +88,17 @@ def reference_for(name: str, config: ModelConfig, store: PredictionStore) -> pd.
 
 
 def build_model_monitor(
-    name: str, config: ModelConfig, store: PredictionStore, policy: MonitorPolicy
+    name: str,
+    config: ModelConfig,
+    store: PredictionStore,
+    policy: MonitorPolicy,
+    *,
+    streaming: StreamingPolicy | None = None,
 ) -> ModelMonitor:
-    """A monitor for one model; reference predictions are added by the model when absent."""
+    """A monitor for one model; reference predictions are added by the model when absent.
+
+    ``streaming`` turns the streaming detectors on: only the online monitor feeds them.
+    """
     served = build_served_model(name, config)
     reference = reference_for(name, config, store)
     numerical = [f.name for f in served.features.features if f.kind == "numerical"]
@@ -101,6 +122,7 @@ def build_model_monitor(
         target=config.target,
         task=config.task,
         policy=policy,
+        streaming=streaming,
     )
 
 
@@ -142,8 +164,9 @@ def build_monitor(
     registry = registry if registry is not None else CollectorRegistry()
     store = store if store is not None else open_store(settings)
     policy = policy_from(settings)
+    streaming = streaming_from(settings)
     monitors = {
-        name: build_model_monitor(name, config, store, policy)
+        name: build_model_monitor(name, config, store, policy, streaming=streaming)
         for name, config in settings.models.items()
     }
     engine: AlertEngine | None = None
