@@ -13,14 +13,12 @@ from __future__ import annotations
 import os
 import sys
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
 import yaml
 
 from .conftest import Server, free_port, wait_until
@@ -30,22 +28,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.timeout(180)]
 
 ACTIVE = "monitor: holds the lease; active"
 INTERVAL = 1.0
-
-
-@pytest.fixture
-def postgres_url(postgres_server_url: str) -> Iterator[str]:
-    """The session's PostgreSQL, in a schema of this test's own (dropped afterwards)."""
-    schema = f"monitml_failover_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(postgres_server_url)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = sa.make_url(postgres_server_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _v2(alert: dict[str, Any]) -> bool:
