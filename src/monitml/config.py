@@ -301,6 +301,11 @@ class MonitorConfig(_Section):
         None, description="Gateway whose /metrics give error_rate, latency_p95 and request rate."
     )
     streaming: StreamingConfig = StreamingConfig()
+    multivariate: bool = Field(
+        False,
+        description="Multivariate drift (PCA reconstruction error and a domain classifier) in "
+        "every window and check chunk; the classifier costs seconds per window.",
+    )
 
 
 class DashboardConfig(_Section):

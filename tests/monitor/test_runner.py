@@ -206,3 +206,31 @@ def test_a_monitor_built_from_the_default_config_runs_no_streaming_detector(
         assert "monitml_stream_drift_detected{" not in generate_latest(built.registry).decode()
     finally:
         built.close()
+
+
+def test_a_check_with_multivariate_enabled_gives_each_chunk_both_multivariate_verdicts(
+    demo: Path, tmp_path: Path
+) -> None:
+    monitor_config = {"min_rows": 50, "multivariate": True}
+    settings = load_settings(_config(demo, tmp_path, {"monitor": monitor_config}))
+    built = build_monitor(settings)
+    try:
+        now = time.time()
+        _log_traffic(built.store, demo, now, rows=600)
+        check = run_check(
+            built.store,
+            built.runner.monitors["house-price"],
+            start=now - 700,
+            end=now + 1,
+            chunk=parse_chunk("200rows"),
+            version="v1",
+        )
+        for chunk in check.to_dict()["chunks"]:
+            section = chunk["drift"]["multivariate"]
+            assert set(section) == {"pca", "classifier"}
+            for entry in section.values():
+                assert isinstance(entry["drift_detected"], bool)
+                assert entry["statistic"] is not None
+                assert entry["threshold"] is not None
+    finally:
+        built.close()

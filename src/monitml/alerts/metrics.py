@@ -147,6 +147,19 @@ _DEFS: list[MetricDef] = [
         _gauge("monitml_prediction_drift_score"),
     ),
     MetricDef(
+        "multivariate_drift_score",
+        "Multivariate drift statistic of the window, by method (pca: reconstruction error, "
+        "classifier: cross-validated AUC of telling the window from the reference).",
+        ("method",),
+        _gauge("monitml_multivariate_drift_score"),
+    ),
+    MetricDef(
+        "multivariate_drift_detected",
+        "1 when a multivariate method (pca, classifier) found drift in the window, else 0.",
+        ("method",),
+        _gauge("monitml_multivariate_drift_detected"),
+    ),
+    MetricDef(
         "window_rows",
         "Rows in the monitor's window.",
         (),

@@ -58,6 +58,7 @@ def policy_from(settings: Settings) -> MonitorPolicy:
             false_alarm_windows=config.false_alarm_windows,
             method=config.method,
             share_threshold=config.share_threshold,
+            multivariate=config.multivariate,
         )
     except ValueError as error:
         raise ConfigError(f"monitor: {error}") from error

@@ -47,6 +47,12 @@ class MonitorGauges:
             ("window_rows", "monitml_monitor_window_rows", "Rows in the last window.", version),
             ("window_sufficient", "monitml_monitor_window_sufficient",
              "1 when the last window had enough rows to judge drift.", version),
+            ("multivariate_drift_score", "monitml_multivariate_drift_score",
+             "Multivariate drift statistic of the last window (pca: reconstruction error, "
+             "classifier: domain AUC).", [*version, "method"]),
+            ("multivariate_drift_detected", "monitml_multivariate_drift_detected",
+             "1 when a multivariate method found drift in the last window.",
+             [*version, "method"]),
             ("stream_drift_detected", "monitml_stream_drift_detected",
              "1 when a streaming detector found drift in the last pass's new events.",
              [*version, "signal", "detector"]),
@@ -111,7 +117,9 @@ class MonitorGauges:
             return name, (model, version, labels["feature"])
         if name in ("dataset_drift", "drifted_features_ratio", "window_rows", "window_sufficient"):
             return name, (model, version)
-        if name == "prediction_drift_score":
+        if name in ("prediction_drift_score", "multivariate_drift_score"):
+            return name, (model, version, labels["method"])
+        if name == "multivariate_drift_detected":
             return name, (model, version, labels["method"])
         if name in _PREDICTION_STATS:
             return "prediction", (model, version, _PREDICTION_STATS[name])

@@ -18,6 +18,11 @@ import pandas as pd
 from monitml.analysis import Comparator
 from monitml.errors import ConfigError, MonitmlError
 from monitml.estimation import CBPE, DLE, Estimator
+from monitml.estimation.multivariate import (
+    DomainClassifier,
+    MultivariateResult,
+    PCAReconstruction,
+)
 from monitml.monitor.policy import MonitorPolicy
 from monitml.monitor.result import WindowResult
 from monitml.monitor.streaming.feeder import StreamingPolicy, StreamMonitor
@@ -116,6 +121,11 @@ class ModelMonitor:
         )
         labelled = reference if target is None else reference.rename(columns={target: LABEL})
         self.estimator = _label_free_estimator(labelled, self.features, task)
+        self.multivariate = (
+            _multivariate_detectors(reference, model, self.features)
+            if self.policy.multivariate
+            else {}
+        )
 
     def _learn_thresholds(
         self,
@@ -188,6 +198,7 @@ class ModelMonitor:
             report=report,
             compute_seconds=time.perf_counter() - started,
             estimated=self._estimate(window) if report is not None else {},
+            multivariate=self._multivariate(window) if report is not None else {},
         )
 
     def _estimate(self, window: pd.DataFrame) -> dict[str, float]:
@@ -203,6 +214,16 @@ class ModelMonitor:
             for name, metric in chunk.metrics.items()
             if np.isfinite(metric.estimated)
         }
+
+    def _multivariate(self, window: pd.DataFrame) -> dict[str, MultivariateResult]:
+        """Each fitted multivariate detector's verdict on the window's features."""
+        results: dict[str, MultivariateResult] = {}
+        for name, detector in self.multivariate.items():
+            try:
+                results[name] = detector.score(window[self.features])
+            except (MonitmlError, KeyError):  # too few rows for its folds, a missing feature
+                continue
+        return results
 
 
 def prediction_statistics(window: pd.DataFrame, task: str) -> dict[str, Any]:
@@ -226,6 +247,25 @@ def prediction_statistics(window: pd.DataFrame, task: str) -> dict[str, Any]:
         "p50": float(p50),
         "p95": float(p95),
     }
+
+
+def _multivariate_detectors(
+    reference: pd.DataFrame, model: str, features: Sequence[str]
+) -> dict[str, PCAReconstruction | DomainClassifier]:
+    """PCA reconstruction and the domain classifier, fitted on the reference's features.
+
+    At most ``ESTIMATOR_ROWS`` reference rows: the classifier subsamples to that anyway.
+    """
+    frame = reference[list(features)]
+    if len(frame) > ESTIMATOR_ROWS:
+        frame = frame.sample(ESTIMATOR_ROWS, random_state=0)
+    try:
+        return {
+            "pca": PCAReconstruction().fit(frame),
+            "classifier": DomainClassifier().fit(frame),
+        }
+    except MonitmlError as error:
+        raise ConfigError(f"monitor.multivariate: models.{model}: {error}") from error
 
 
 def _label_free_estimator(

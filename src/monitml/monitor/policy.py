@@ -16,6 +16,9 @@ class MonitorPolicy:
     tested at family level ``1 / false_alarm_windows``, split evenly across the features
     (Bonferroni). The default, 10,000, keeps the chance of any false alarm over 100 windows
     below 1%.
+
+    ``multivariate`` adds PCA reconstruction and domain-classifier drift to every window (the
+    classifier costs seconds per window).
     """
 
     window_rows: int | None = 1_000
@@ -24,6 +27,7 @@ class MonitorPolicy:
     false_alarm_windows: float = 10_000.0
     method: str = "auto"
     share_threshold: float = 0.5
+    multivariate: bool = False
 
     def __post_init__(self) -> None:
         if (self.window_rows is None) == (self.window_seconds is None):

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from monitml.analysis import DriftReport
+from monitml.estimation.multivariate import MultivariateResult
 from monitml.monitor.streaming.feeder import StreamUpdate
 
 __all__ = ["WindowResult"]
@@ -41,6 +44,8 @@ class WindowResult:
     # The streaming detectors' updates on this pass's new events (monitor.streaming).
     streams: tuple[StreamUpdate, ...] = ()
     estimated: dict[str, float] = field(default_factory=dict)
+    # PCA reconstruction and domain-classifier drift, by method (monitor.multivariate).
+    multivariate: dict[str, MultivariateResult] = field(default_factory=dict)
 
     @property
     def sufficient(self) -> bool:
@@ -111,11 +116,27 @@ class WindowResult:
             samples.append(("feature_drift_detected", labels, float(result.drift_detected)))
             if isinstance(missing, int | float):
                 samples.append(("missing_values_ratio", labels, float(missing)))
+        for method, outcome in self.multivariate.items():
+            labels = {**base, "method": method}
+            if np.isfinite(outcome.statistic):
+                samples.append(("multivariate_drift_score", labels, float(outcome.statistic)))
+            samples.append(("multivariate_drift_detected", labels, float(outcome.drift_detected)))
         for metric, value in self.performance().items():
             samples.append((metric, base, value))
         for metric, value in self.estimated.items():
             samples.append((f"estimated_{metric}", base, value))
         return samples
+
+    def _drift(self) -> dict[str, Any] | None:
+        """The drift payload; ``multivariate.{pca,classifier}`` when those methods ran."""
+        if self.report is None:
+            return None
+        payload = self.report.to_dict()
+        if self.multivariate:
+            payload["multivariate"] = {
+                name: outcome.to_dict() for name, outcome in self.multivariate.items()
+            }
+        return payload
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the drift payload has the same per-column shape as ``monitml drift``."""
@@ -132,7 +153,7 @@ class WindowResult:
             "prediction": self.prediction,
             "performance": self.performance(),
             "estimated_performance": self.estimated,
-            "drift": self.report.to_dict() if self.report is not None else None,
+            "drift": self._drift(),
             "compute_seconds": self.compute_seconds,
             "streams": [update.to_dict() for update in self.streams],
         }
