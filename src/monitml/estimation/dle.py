@@ -2,10 +2,14 @@
 
 Fitted on a labelled reference, two gradient-boosting regressors (scikit-learn's
 ``HistGradientBoostingRegressor``) learn the absolute and the squared error from the features
-and the prediction. They are grown for low bias (100 iterations of trees with up to 255 leaves,
-no early stopping): an estimate is the mean over thousands of rows, where the row-level noise of
-a deep model averages out but its bias does not (on NannyML's car price data, early stopping at
-the default tree size left an error of 12.7 in MAE against 7.4 with these trees). On
+and the prediction. They are grown for low bias, no early stopping: an estimate is the mean over
+thousands of rows, where the row-level noise of a flexible model averages out but its bias does
+not (on NannyML's car price data, early stopping at the default tree size left an error of 12.7
+in MAE against 7.4 with 100 iterations of 255-leaf trees). The defaults, 50 iterations of trees
+with up to 63 leaves at a learning rate of 0.25, fit four times faster with the same error
+(7.5 in MAE, 8.0 in RMSE; NannyML's DLE: 9.0 and 13.6); what matters is the total step
+(iterations × learning rate, here 12.5): below about 10 the models shrink towards the
+reference's mean error and a shifted chunk's estimate with them. On
 unlabelled data their mean over a chunk estimates the MAE, and the square root of the mean
 squared one the RMSE. Like CBPE it covers covariate shift, not a change in the relation between
 features and target.
@@ -60,8 +64,9 @@ class DLE(Estimator):
         target: str,
         prediction: str,
         features: Sequence[str] | None = None,
-        max_iter: int = 100,
-        max_leaf_nodes: int = 255,
+        max_iter: int = 50,
+        max_leaf_nodes: int = 63,
+        learning_rate: float = 0.25,
         threads: int | None = 1,
         sigmas: float = 3.0,
         bootstrap: int = 50,
@@ -73,6 +78,7 @@ class DLE(Estimator):
         self.features = features
         self.max_iter = max_iter
         self.max_leaf_nodes = max_leaf_nodes
+        self.learning_rate = learning_rate
         self.threads = threads
 
     @property
@@ -110,6 +116,7 @@ class DLE(Estimator):
         return HistGradientBoostingRegressor(
             max_iter=self.max_iter,
             max_leaf_nodes=self.max_leaf_nodes,
+            learning_rate=self.learning_rate,
             early_stopping=False,
             random_state=self.seed,
         )
