@@ -26,6 +26,7 @@ use a period or months).
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -45,7 +46,7 @@ from monitml.monitor.batch import AlertJudge, BatchCheck, finish_check
 from monitml.monitor.chunks import ChunkSpec, split_chunks
 from monitml.monitor.model_monitor import LABEL, PREDICTION, ModelMonitor
 from monitml.monitor.result import WindowResult
-from monitml.stats.registry import as_comparable
+from monitml.stats.registry import DriftMethod, as_comparable
 from monitml.stats.samples import CategoricalSample, NumericSample, Sample
 from monitml.stats.summaries import (
     Binning,
@@ -58,6 +59,7 @@ from monitml.stats.summaries import (
     summarise_classification,
     summarise_numeric,
     summarise_regression,
+    summarise_sample,
 )
 from monitml.stats.summaries.quality import summary_profile, summary_quantiles
 from monitml.stats.summaries.serialise import from_dict, to_dict
@@ -67,6 +69,7 @@ from monitml.store.partitions import LogFragment, read_fragment
 __all__ = [
     "ChunkSummary",
     "SummaryPlan",
+    "SummaryReference",
     "chunk_bounds",
     "decode_parts",
     "evaluate_summary",
@@ -254,15 +257,21 @@ def summarise_frame(plan: SummaryPlan, frame: pd.DataFrame) -> dict[float, Chunk
 
 def _summarise_rows(plan: SummaryPlan, rows: pd.DataFrame) -> ChunkSummary:
     columns: dict[str, ColumnSummary] = {}
+    # A column a file lacks is missing on its rows, as when the rows of files are concatenated.
     for name, binning in plan.binnings.items():
         if name in rows.columns:
             values = pd.to_numeric(rows[name], errors="coerce").to_numpy(
                 np.float64, na_value=np.nan
             )
-            columns[name] = summarise_numeric(values, binning)
+        else:
+            values = np.full(len(rows), np.nan)
+        columns[name] = summarise_numeric(values, binning)
     for name, vocabulary in plan.vocabularies.items():
         if name in rows.columns:
-            columns[name] = summarise_categorical(rows[name].to_numpy(object), vocabulary)
+            labels = rows[name].to_numpy(object)
+        else:
+            labels = np.full(len(rows), None, dtype=object)
+        columns[name] = summarise_categorical(labels, vocabulary)
     labelled = int(rows[LABEL].notna().sum()) if LABEL in rows.columns else 0
     performance: Performance | None = None
     if plan.performance and LABEL in rows.columns and PREDICTION in rows.columns:
@@ -318,13 +327,18 @@ def evaluate_summary(
     *,
     window_start: float,
     window_end: float,
+    references: dict[str, SummaryReference] | None = None,
 ) -> WindowResult:
-    """``monitor.evaluate`` of the rows behind ``summary`` (None: a chunk without rows)."""
+    """``monitor.evaluate`` of the rows behind ``summary`` (None: a chunk without rows).
+
+    ``references`` caches, across the chunks of one check, each numerical reference as a
+    summary on the chunks' bins (see :class:`SummaryReference`).
+    """
     started = time.perf_counter()
     summary = summary or ChunkSummary(0, 0)
     report = None
     if summary.rows >= monitor.policy.min_rows:
-        report = _report(monitor, summary, version)
+        report = _report(monitor, summary, version, {} if references is None else references)
     return WindowResult(
         model=monitor.model,
         version=version,
@@ -363,7 +377,33 @@ def _prediction_statistics(summary: ColumnSummary | None, task: str) -> dict[str
     }
 
 
-def _report(monitor: ModelMonitor, summary: ChunkSummary, version: str) -> DriftReport:
+@dataclass(frozen=True, slots=True)
+class SummaryReference:
+    """A numerical reference as a summary on the chunks' bins, with the column's method fitted
+    on it: what a chunk that no longer holds its values is compared with (summarising the
+    reference once per check, not once per chunk as comparing its sample would)."""
+
+    summary: NumericSummary
+    method: DriftMethod
+    profile: dict[str, Any]
+
+    @classmethod
+    def of(cls, fitted: Any, binning: Binning) -> SummaryReference:
+        kept = fitted.sample
+        if isinstance(kept, NumericSummary):
+            return cls(kept, fitted.method, summary_profile(kept))
+        summary = summarise_sample(kept, binning)
+        method = copy.copy(fitted.method).fit(summary)
+        profile = summary_profile(summary)
+        return cls(summary, method, profile)
+
+
+def _report(
+    monitor: ModelMonitor,
+    summary: ChunkSummary,
+    version: str,
+    references: dict[str, SummaryReference],
+) -> DriftReport:
     comparator = monitor.comparator
     columns: dict[str, ColumnDrift] = {}
     quality: dict[str, Any] = {}
@@ -372,7 +412,7 @@ def _report(monitor: ModelMonitor, summary: ChunkSummary, version: str) -> Drift
         spec, reference = fitted.spec, fitted.sample
         current = summary.columns.get(name)
         if current is None or current.size == 0 or fitted.method is None:
-            empty = current is None or current.size == 0
+            empty = current is not None and current.size == 0
             reason = f"column is empty in {'current' if empty else 'reference'}"
             sample: Sample | None = None
             if isinstance(current, CategoricalSummary):
@@ -384,9 +424,12 @@ def _report(monitor: ModelMonitor, summary: ChunkSummary, version: str) -> Drift
             issues += outcome.issues
             continue
         comparable = as_comparable(current)
-        result = fitted.method.score(comparable, feature=name)
         if isinstance(comparable, NumericSummary):
-            column_quality = _summary_quality(reference, comparable)
+            cached = references.get(name)
+            if cached is None:
+                cached = references[name] = SummaryReference.of(fitted, comparable.binning)
+            result = cached.method.score(comparable, feature=name)
+            column_quality = _summary_quality(cached, comparable)
             columns[name] = ColumnDrift(
                 name=name,
                 kind=spec.kind,
@@ -398,6 +441,7 @@ def _report(monitor: ModelMonitor, summary: ChunkSummary, version: str) -> Drift
                 current_missing=comparable.missing,
             )
         else:
+            result = fitted.method.score(comparable, feature=name)
             column_quality = _quality(reference, comparable)
             chart = chart_data(reference, comparable)
             columns[name] = ColumnDrift.of(spec, result, reference, comparable, chart)
@@ -431,23 +475,11 @@ def _report(monitor: ModelMonitor, summary: ChunkSummary, version: str) -> Drift
     )
 
 
-def _summary_quality(
-    reference: NumericSample | NumericSummary | CategoricalSample, current: NumericSummary
-) -> dict[str, Any]:
+def _summary_quality(reference: SummaryReference, current: NumericSummary) -> dict[str, Any]:
     """``numeric_quality`` with the current side a summary (no longer holding its values)."""
-    if isinstance(reference, CategoricalSample):
-        raise DataError("reference and current samples are of different kinds")
-    if isinstance(reference, NumericSample):
-        low = float(reference.values[0]) if reference.size else np.nan
-        high = float(reference.values[-1]) if reference.size else np.nan
-        profile = summary_profile(summarise_numeric(reference.values, current.binning))
-        profile["missing"] = reference.missing
-        total = reference.size + reference.missing
-        profile["missing_share"] = reference.missing / total if total else None
-    else:
-        low, high, profile = reference.minimum, reference.maximum, summary_profile(reference)
+    low, high, profile = reference.summary.minimum, reference.summary.maximum, reference.profile
     out_of_range = None
-    if reference.size and current.count:
+    if reference.summary.count and current.count:
         below, within = current.cdf([float(np.nextafter(low, -np.inf)), high]).tolist()
         out_of_range = float(below + (1.0 - within))
     return {
@@ -479,8 +511,16 @@ def run_summary_check(
     merged = merge_parts(summarise(plan, fragments))
     names = [version] if version is not None else sorted({name for name, _ in merged})
     bounds = chunk_bounds(plan)
+    references: dict[str, SummaryReference] = {}
     results = (
-        evaluate_summary(monitor, merged.get((name, lo)), name, window_start=lo, window_end=hi)
+        evaluate_summary(
+            monitor,
+            merged.get((name, lo)),
+            name,
+            window_start=lo,
+            window_end=hi,
+            references=references,
+        )
         for name in names
         for lo, hi in bounds
     )
