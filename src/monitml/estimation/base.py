@@ -14,19 +14,25 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeAlias
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from monitml.errors import DataError, NotFittedError
 from monitml.estimation.chunking import Chunk, chunk_frame, parse_chunking
 from monitml.estimation.result import ChunkEstimate, EstimationResult, MetricEstimate, Task
 
-__all__ = ["Estimator"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from monitml.estimation.columns import Columns
+
+__all__ = ["Estimator", "Frame"]
 
 Rows = NDArray[np.int_]
+# A DataFrame, or for CBPE the numeric columns the CLI reads without pandas.
+Frame: TypeAlias = "pd.DataFrame | Columns"
 
 
 class Estimator(ABC):
@@ -46,11 +52,11 @@ class Estimator(ABC):
     def task(self) -> Task: ...
 
     @abstractmethod
-    def _fit(self, reference: pd.DataFrame) -> Any:
+    def _fit(self, reference: Frame) -> Any:
         """Learn what the estimate needs; return the reference's prepared data."""
 
     @abstractmethod
-    def _prepare(self, frame: pd.DataFrame) -> Any:
+    def _prepare(self, frame: Frame) -> Any:
         """The analysis frame's arrays."""
 
     @abstractmethod
@@ -63,7 +69,7 @@ class Estimator(ABC):
     @abstractmethod
     def _labelled(self, data: Any) -> NDArray[np.bool_]: ...
 
-    def fit(self, reference: pd.DataFrame) -> Self:
+    def fit(self, reference: Frame) -> Self:
         """Fit on the labelled reference; return ``self``."""
         if not math.isfinite(self.sigmas) or self.sigmas <= 0:
             raise ValueError(
@@ -105,7 +111,7 @@ class Estimator(ABC):
         return self._errors[base]
 
     def estimate(
-        self, analysis: pd.DataFrame, *, chunk: str = "5000rows", timestamp: str | None = None
+        self, analysis: Frame, *, chunk: str = "5000rows", timestamp: str | None = None
     ) -> EstimationResult:
         """Estimated performance of ``analysis`` per chunk (realised too where it has labels)."""
         if not hasattr(self, "reference_data_"):

@@ -24,17 +24,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from monitml.errors import DataError
-from monitml.estimation.base import Estimator, Rows
+from monitml.estimation.base import Estimator, Frame, Rows
 from monitml.estimation.calibration import Calibrator, fit_calibrator
 from monitml.estimation.metrics import CLASSIFICATION_METRICS, binary_metrics, multiclass_metrics
 from monitml.estimation.result import Task
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["CBPE"]
 
@@ -77,15 +79,15 @@ class CBPE(Estimator):
     def task(self) -> Task:
         return self._task or "binary"
 
-    def _fit(self, reference: pd.DataFrame) -> _Data:
+    def _fit(self, reference: Frame) -> _Data:
         if self.target not in reference.columns:
             raise DataError(
                 f"the reference has no target column '{self.target}': CBPE needs labels"
             )
-        labels = reference[self.target].dropna()
-        if labels.empty:
+        uniques = _distinct_labels(reference, self.target)
+        if len(uniques) == 0:
             raise DataError(f"the reference's target column '{self.target}' has no label")
-        classes = sorted(pd.unique(labels), key=_sort_key)
+        classes = sorted(uniques, key=_sort_key)
         if self._task is None:
             self._task = "binary" if len(classes) <= 2 else "multiclass"
         if self._task == "regression":
@@ -113,7 +115,7 @@ class CBPE(Estimator):
             )
         return self._arrays(reference, calibrated=True, side="reference")
 
-    def _prepare(self, frame: pd.DataFrame) -> _Data:
+    def _prepare(self, frame: Frame) -> _Data:
         return self._arrays(frame, calibrated=True, side="analysis")
 
     def _labelled(self, data: _Data) -> NDArray[np.bool_]:
@@ -151,7 +153,7 @@ class CBPE(Estimator):
             )
         return columns
 
-    def _arrays(self, frame: pd.DataFrame, *, calibrated: bool, side: str) -> _Data:
+    def _arrays(self, frame: Frame, *, calibrated: bool, side: str) -> _Data:
         for column in (*self.score_columns_, self.prediction):
             if column not in frame.columns:
                 what = "score" if column in self.score_columns_ else "prediction"
@@ -163,10 +165,9 @@ class CBPE(Estimator):
         predicted = _class_index(frame[self.prediction], index, self.prediction, side)
         labels = np.full(len(frame), np.nan)
         if self.target in frame.columns:
-            known = frame[self.target].notna().to_numpy()
-            labels[known] = _class_index(
-                frame[self.target][known], index, self.target, side
-            ).astype(float)
+            target = frame[self.target]
+            known = _known(target)
+            labels[known] = _class_index(target[known], index, self.target, side).astype(float)
         probabilities = scores
         if calibrated:
             probabilities = np.column_stack(
@@ -232,10 +233,34 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (0, value) if isinstance(value, int | float | np.number) else (1, str(value))
 
 
-def _numbers(series: pd.Series, column: str, side: str) -> NDArray[np.float64]:
-    if not pd.api.types.is_numeric_dtype(series):
-        raise DataError(f"score column '{column}' is not numeric in the {side} data")
-    values = series.to_numpy(np.float64, na_value=np.nan)
+def _distinct_labels(frame: Frame, column: str) -> list[Any]:
+    values = frame[column]
+    if isinstance(values, np.ndarray):  # numeric Columns
+        return list(np.unique(values[_known(values)]))
+    import pandas as pd  # noqa: PLC0415
+
+    return list(pd.unique(values.dropna()))
+
+
+def _known(values: pd.Series | NDArray[Any]) -> NDArray[np.bool_]:
+    if isinstance(values, np.ndarray):
+        if values.dtype.kind == "f":
+            return np.asarray(~np.isnan(values))
+        return np.ones(len(values), dtype=bool)
+    return np.asarray(values.notna().to_numpy(), dtype=bool)
+
+
+def _numbers(series: pd.Series | NDArray[Any], column: str, side: str) -> NDArray[np.float64]:
+    if isinstance(series, np.ndarray):
+        if series.dtype.kind not in "biuf":
+            raise DataError(f"score column '{column}' is not numeric in the {side} data")
+        values = series.astype(np.float64)
+    else:
+        import pandas as pd  # noqa: PLC0415
+
+        if not pd.api.types.is_numeric_dtype(series):
+            raise DataError(f"score column '{column}' is not numeric in the {side} data")
+        values = series.to_numpy(np.float64, na_value=np.nan)
     missing = int(np.isnan(values).sum())
     if missing:
         raise DataError(
@@ -245,9 +270,9 @@ def _numbers(series: pd.Series, column: str, side: str) -> NDArray[np.float64]:
 
 
 def _class_index(
-    series: pd.Series, index: dict[str, int], column: str, side: str
+    series: pd.Series | NDArray[Any], index: dict[str, int], column: str, side: str
 ) -> NDArray[np.int_]:
-    codes, uniques = pd.factorize(series)  # classes are few: map each distinct value once
+    codes, uniques = _factorize(series)  # classes are few: map each distinct value once
     if (codes < 0).any():
         raise DataError(f"column '{column}' has missing values in the {side} data")
     lookup = np.array([index.get(_key(value), -1) for value in uniques], dtype=np.int_)
@@ -260,3 +285,16 @@ def _class_index(
             f"reference target: {', '.join(unknown[:3])}"
         )
     return np.asarray(lookup[codes], dtype=np.int_)
+
+
+def _factorize(values: pd.Series | NDArray[Any]) -> tuple[NDArray[np.intp], Any]:
+    """Codes (-1 where missing) and the distinct values, as ``pandas.factorize``."""
+    if isinstance(values, np.ndarray):
+        missing = ~_known(values)
+        uniques, codes = np.unique(values[~missing], return_inverse=True)
+        full = np.full(len(values), -1, dtype=np.intp)
+        full[~missing] = codes
+        return full, uniques
+    import pandas as pd  # noqa: PLC0415
+
+    return pd.factorize(values)

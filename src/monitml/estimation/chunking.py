@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from monitml.errors import DataError
+from monitml.estimation.columns import Columns
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from monitml.estimation.base import Frame
 
 __all__ = ["Chunk", "ChunkRule", "chunk_frame", "parse_chunking"]
 
@@ -74,11 +80,12 @@ def parse_chunking(text: str) -> ChunkRule:
 
 
 def chunk_frame(
-    frame: pd.DataFrame, rule: ChunkRule, timestamp: str | None = None
-) -> tuple[pd.DataFrame, list[Chunk]]:
+    frame: Frame, rule: ChunkRule, timestamp: str | None = None
+) -> tuple[Frame, list[Chunk]]:
     """The frame (sorted by time for period chunks, index reset) and its chunks in order."""
     if rule.rows is not None:
-        frame = frame.reset_index(drop=True)
+        if not isinstance(frame, Columns):
+            frame = frame.reset_index(drop=True)
         rows = [
             Chunk(i, first, min(first + rule.rows, len(frame)))
             for i, first in enumerate(range(0, len(frame), rule.rows))
@@ -86,6 +93,10 @@ def chunk_frame(
         return frame, rows
     if timestamp is None:
         raise DataError("--chunk: period chunks need --timestamp COLUMN")
+    if isinstance(frame, Columns):
+        raise DataError("period chunks need a DataFrame")
+    import pandas as pd  # noqa: PLC0415  # row chunks of numeric Columns go without it
+
     if timestamp not in frame.columns:
         raise DataError(f"--timestamp: no column '{timestamp}' in the analysis data")
     times = _to_utc(frame[timestamp], timestamp)
@@ -108,6 +119,8 @@ def chunk_frame(
 
 
 def _to_utc(series: pd.Series, name: str) -> pd.Series:
+    import pandas as pd  # noqa: PLC0415
+
     try:
         times = pd.to_datetime(series, utc=True)
     except (ValueError, TypeError) as exc:

@@ -28,17 +28,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from monitml.errors import DataError
-from monitml.estimation.base import Estimator, Rows
+from monitml.estimation.base import Estimator, Frame, Rows
 from monitml.estimation.features import FeatureEncoder, limited_threads, require_sklearn
 from monitml.estimation.metrics import REGRESSION_METRICS, regression_errors
 from monitml.estimation.result import Task
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["DLE"]
 
@@ -85,8 +87,9 @@ class DLE(Estimator):
     def task(self) -> Task:
         return "regression"
 
-    def _fit(self, reference: pd.DataFrame) -> _Data:
+    def _fit(self, reference: Frame) -> _Data:
         require_sklearn()
+        reference = _frame(reference)
         for column, what in ((self.target, "target"), (self.prediction, "prediction")):
             if column not in reference.columns:
                 raise DataError(f"the reference has no {what} column '{column}'")
@@ -121,7 +124,8 @@ class DLE(Estimator):
             random_state=self.seed,
         )
 
-    def _prepare(self, frame: pd.DataFrame, side: str = "analysis", expected: bool = True) -> _Data:
+    def _prepare(self, frame: Frame, side: str = "analysis", expected: bool = True) -> _Data:
+        frame = _frame(frame)
         absolute = squared = np.full(len(frame), np.nan)
         if expected:
             inputs = self.encoder_.transform(frame, side=side)
@@ -148,7 +152,17 @@ class DLE(Estimator):
         return regression_errors(data.absolute[rows], data.squared[rows])
 
 
+def _frame(frame: Frame) -> pd.DataFrame:
+    import pandas as pd  # noqa: PLC0415
+
+    if isinstance(frame, pd.DataFrame):
+        return frame
+    return pd.DataFrame({name: frame[name] for name in frame.columns})
+
+
 def _realised(frame: pd.DataFrame, target: str, prediction: str, side: str) -> NDArray[np.float64]:
+    import pandas as pd  # noqa: PLC0415
+
     for column in (target, prediction):
         if not pd.api.types.is_numeric_dtype(frame[column]):
             raise DataError(f"column '{column}' is not numeric in the {side} data")

@@ -12,10 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import pandas as pd
-
 from monitml.errors import DataError
-from monitml.estimation.base import Estimator
+from monitml.estimation.base import Estimator, Frame
 from monitml.estimation.cbpe import CBPE
 from monitml.estimation.dle import DLE
 from monitml.estimation.result import EstimationResult, Task
@@ -46,8 +44,8 @@ def make_estimator(
 
 
 def estimate(
-    reference: pd.DataFrame,
-    analysis: pd.DataFrame,
+    reference: Frame,
+    analysis: Frame,
     *,
     task: str,
     target: str,

@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from monitml.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["FeatureEncoder", "limited_threads", "require_sklearn"]
 
@@ -46,6 +49,8 @@ class FeatureEncoder:
 
     def transform(self, frame: pd.DataFrame, *, side: str = "analysis") -> pd.DataFrame:
         """The encoded frame (``side`` names the data set in errors)."""
+        import pandas as pd  # noqa: PLC0415
+
         missing = [name for name in self.columns if name not in frame.columns]
         if missing:
             raise DataError(f"column(s) missing from the {side} data: {', '.join(missing)}")
@@ -71,6 +76,8 @@ class FeatureEncoder:
 
 
 def _is_numeric(series: pd.Series) -> bool:
+    import pandas as pd  # noqa: PLC0415
+
     return bool(pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series))
 
 

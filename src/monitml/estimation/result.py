@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Literal
 
 from monitml.report import to_json
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["FORMAT", "ChunkEstimate", "EstimationResult", "MetricEstimate", "Task"]
 
@@ -126,6 +127,8 @@ class EstimationResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per chunk and metric, in chunk order."""
+        import pandas as pd  # noqa: PLC0415  # the CLI's classifier path runs without it
+
         rows = [
             {
                 "chunk": chunk.index,

@@ -1,0 +1,113 @@
+"""Numeric Parquet columns read with pyarrow into numpy, without pandas (the CLI's CBPE path)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from monitml.estimation import CBPE
+from monitml.estimation.columns import Columns, read_numeric_parquet
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def test_numeric_columns_match_what_pandas_reads_across_row_groups_and_nulls(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(3)
+    floats = rng.normal(size=1000)
+    floats[rng.random(1000) < 0.2] = np.nan
+    frame = pd.DataFrame(
+        {
+            "f": floats,
+            "flag": rng.random(1000) < 0.5,
+            "i": rng.integers(-5, 5, size=1000).astype(np.int32),
+            "u": rng.integers(0, 200, size=1000).astype(np.uint8),
+        }
+    )
+    path = tmp_path / "numbers.parquet"
+    frame.to_parquet(path, row_group_size=137)
+    table = read_numeric_parquet(path, ["f", "flag", "i", "u", "absent"])
+    assert table is not None
+    assert table.columns == ["f", "flag", "i", "u"]
+    assert len(table) == 1000
+    for name in table.columns:
+        np.testing.assert_array_equal(table[name], frame[name].to_numpy())
+        assert table[name].dtype == frame[name].dtype
+
+
+def test_a_sliced_arrow_array_keeps_its_offset(tmp_path: Path) -> None:
+    values = pa.array([0.5, None, 2.5, 3.5, None, 5.5, 6.5, 7.5, 8.5, None])
+    flags = pa.array([True, False, True, True, False, False, True, False, True, True])
+    path = tmp_path / "sliced.parquet"
+    pq.write_table(pa.table({"v": values, "b": flags}).slice(3, 6), path)
+    table = read_numeric_parquet(path, ["v", "b"])
+    assert table is not None
+    np.testing.assert_array_equal(table["v"], [3.5, np.nan, 5.5, 6.5, 7.5, 8.5])
+    assert table["b"].tolist() == [True, False, False, True, False, True]
+
+
+@pytest.mark.parametrize(
+    "column",
+    [pa.array(["a", "b", "a"]), pa.array([1, None, 3]), pa.array([True, None, False])],
+    ids=["text", "integers with a null", "bools with a null"],
+)
+def test_text_or_a_null_in_integers_or_bools_leaves_the_file_to_pandas(
+    tmp_path: Path, column: pa.Array
+) -> None:
+    path = tmp_path / "other.parquet"
+    pq.write_table(pa.table({"x": column, "y": pa.array([1.0, 2.0, 3.0])}), path)
+    assert read_numeric_parquet(path, ["x", "y"]) is None
+
+
+def test_cbpe_on_numeric_columns_equals_cbpe_on_the_data_frame() -> None:
+    columns = ["employed", "prediction", "predicted_probability"]
+    reference = DATA / "employment_reference.parquet"
+    analysis = DATA / "employment_analysis.parquet"
+    numeric = [read_numeric_parquet(path, columns) for path in (reference, analysis)]
+    frames = [pd.read_parquet(path, columns=columns) for path in (reference, analysis)]
+
+    def run(ref: pd.DataFrame | Columns, cur: pd.DataFrame | Columns) -> dict[str, object]:
+        estimator = CBPE(target="employed", prediction="prediction", scores="predicted_probability")
+        return estimator.fit(ref).estimate(cur, chunk="2000rows").to_dict()
+
+    assert isinstance(numeric[0], Columns)
+    assert isinstance(numeric[1], Columns)
+    assert run(numeric[0], numeric[1]) == run(frames[0], frames[1])
+
+
+def test_a_classifier_estimate_from_numeric_parquet_never_imports_pandas(tmp_path: Path) -> None:
+    script = (
+        "import sys\n"
+        "from monitml.cli.main import app\n"
+        "try:\n"
+        "    app(sys.argv[1:])\n"
+        "except SystemExit as done:\n"
+        "    assert not done.code, done.code\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    output = tmp_path / "estimate.json"
+    arguments = [
+        "estimate",
+        str(DATA / "employment_reference.parquet"),
+        str(DATA / "employment_analysis.parquet"),
+        *("--task", "binary", "--target", "employed", "--prediction", "prediction"),
+        *("--score", "predicted_probability", "--chunk", "2000rows", "--json", str(output), "-q"),
+    ]
+    done = subprocess.run(
+        [sys.executable, "-c", script, *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+    assert output.exists()
