@@ -39,6 +39,7 @@ def _score(frame: pd.DataFrame, task: str) -> pd.DataFrame:
         probability = 1 / (1 + np.exp(-(delay - 15) / 10))
         return frame.assign(
             prediction=np.where(probability >= 0.5, "1", "0"),
+            proba_0=1 - probability,
             proba_1=probability,
             label=np.where(
                 frame["arr_delay"].isna(), None, (frame["arr_delay"] > 15).astype(int).astype(str)
@@ -48,24 +49,33 @@ def _score(frame: pd.DataFrame, task: str) -> pd.DataFrame:
 
 
 def year_of_flights(
-    *, task: str = "regression", versions: tuple[str, ...] = ("v1", "v2"), rows: int = 300
+    *,
+    task: str = "regression",
+    versions: tuple[str, ...] = ("v1", "v2"),
+    rows: int = 300,
+    multivariate: tuple[str, ...] = (),
 ) -> PeriodResults:
     """Twelve monthly chunks per version; from July on, v2 serves the later flights sample and
-    its eight synthetic features move (1σ, or a category taking 55% of rows): dataset drift."""
+    its eight synthetic features move (1σ, or a category taking 55% of rows): dataset drift.
+
+    Chunks carry estimated performance (DLE; CBPE from ``proba_0``/``proba_1``), and with
+    ``multivariate`` those methods' verdicts (``pca``, ``classifier``: a second a chunk)."""
     rng = np.random.default_rng(5)
     reference = _score(pd.read_parquet(DATA / "flights_reference.parquet"), task)
     current = pd.read_parquet(DATA / "flights_current.parquet")
     reference = _with_synthetic(reference, rng, 0.0)
+    scores = [c for c in ("proba_0", "proba_1") if c in reference.columns]
     monitor = ModelMonitor(
         "flights",
-        reference[[*FEATURES, "prediction", "label"]],
+        reference[[*FEATURES, "prediction", "label", *scores]],
         features=FEATURES,
         numerical=NUMERICAL,
         categorical=CATEGORICAL,
         target="label",
         task=task,
-        policy=MonitorPolicy(min_rows=100),
+        policy=MonitorPolicy(min_rows=100, multivariate=bool(multivariate)),
     )
+    monitor.multivariate = {k: v for k, v in monitor.multivariate.items() if k in multivariate}
     edges = [(YEAR + pd.DateOffset(months=m)).timestamp() for m in range(13)]
     entries = []
     for index, version in enumerate(versions):

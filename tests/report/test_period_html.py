@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from monitml.report.format import fmt_number
 from monitml.report.period import PeriodResults
 from monitml.report.period_html import render_period_html, write_period_html
 
@@ -54,8 +55,8 @@ def test_the_report_is_self_contained_with_bokehjs_inlined_once(
 def test_every_chart_has_its_place_on_the_page(regression: PeriodResults) -> None:
     html = render_period_html(regression)
     # per version: predictions + their distribution, heatmap, 3 quality maps, 3 performance
-    # charts; per feature: distribution + score over the chunks
-    assert len(_roots(html)) == 2 * (2 + 1 + 3 + 3) + 15 * 2
+    # charts, 2 estimated-performance charts (MAE, RMSE); per feature: distribution + score
+    assert len(_roots(html)) == 2 * (2 + 1 + 3 + 3 + 2) + 15 * 2
     for anchor in ('id="v-v1"', 'id="v-v2"', 'id="features"', 'id="alerts"'):
         assert anchor in html
     assert 'id="feature-dep-delay"' in html
@@ -68,6 +69,53 @@ def test_a_classifier_gets_a_roc_curve_and_a_confusion_matrix(
     assert "ROC of label 1 (AUC " in html
     assert "Period confusion matrix" in html
     assert "residuals" not in html
+
+
+def test_each_chunks_estimate_is_drawn_with_its_band_beside_the_realised_performance(
+    regression: PeriodResults,
+) -> None:
+    html = render_period_html(regression)
+    assert html.count('<h3 class="sub">Estimated performance</h3>') == 2
+    for version in ("v1", "v2"):
+        assert f"{version}: MAE estimated without labels, and realised" in html
+        assert f"{version}: RMSE estimated without labels, and realised" in html
+    assert "estimate&#x27;s band" in html or "estimate's band" in html
+    assert "realised (labelled rows)" in html
+    for chunk in regression.versions[1].chunks:
+        band = chunk["estimated_bands"]["mae"]
+        assert band["lower"] < chunk["estimated_performance"]["mae"] < band["upper"]
+        for value in (chunk["estimated_performance"]["mae"], chunk["performance"]["mae"]):
+            assert f'"{fmt_number(value, 4)}"' in html  # the hover's estimate and realised value
+
+
+def test_a_classifiers_estimates_are_its_roc_auc_f1_and_accuracy(
+    classification: PeriodResults,
+) -> None:
+    html = render_period_html(classification)
+    for name in ("ROC AUC", "F1", "accuracy"):
+        assert f"v1: {name} estimated without labels, and realised" in html
+
+
+def test_a_report_without_estimates_or_multivariate_drift_has_neither_section(
+    regression: PeriodResults,
+) -> None:
+    versions = tuple(
+        replace(v, chunks=tuple({**c, "estimated_performance": {}} for c in v.chunks))
+        for v in regression.versions
+    )
+    html = render_period_html(replace(regression, versions=versions))
+    assert len(_roots(html)) == 2 * (2 + 1 + 3 + 3) + 15 * 2
+    assert "Estimated performance</h3>" not in html
+    assert "Multivariate drift</h3>" not in html
+
+
+def test_multivariate_drift_gets_a_table_and_a_chart_per_version() -> None:
+    results = year_of_flights(multivariate=("pca",))
+    html = render_period_html(results)
+    assert 'id="multivariate-v-v1"' in html
+    assert 'id="multivariate-v-v2"' in html
+    assert "v2: multivariate drift, statistic / threshold per chunk (&gt; 1: drift)" in html
+    assert len(_roots(html)) == 2 * (2 + 1 + 3 + 3 + 2 + 1) + 15 * 2
 
 
 def test_names_from_the_data_are_escaped(regression: PeriodResults) -> None:

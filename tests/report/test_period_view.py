@@ -87,6 +87,21 @@ def test_the_drift_table_leads_with_drifted_features_then_the_largest_ratio(
     assert all(row.chunks_drifted.endswith("/12") for row in v2.drift_rows)
 
 
+def test_multivariate_drift_is_in_the_table_and_the_verdict_of_the_version_it_hit() -> None:
+    results = year_of_flights(multivariate=("pca",))
+    view = build_period_view(results)
+    calm, drifted = view.versions
+    assert [(r.method, r.drifted) for r in calm.multivariate] == [("PCA reconstruction", False)]
+    assert [(r.method, r.drifted) for r in drifted.multivariate] == [("PCA reconstruction", True)]
+    hits = sum(
+        c["drift"]["multivariate"]["pca"]["drift_detected"] for c in results.versions[1].chunks
+    )
+    assert hits > 0
+    assert drifted.multivariate[0].chunks_drifted == f"{hits}/12"
+    assert "v1: no dataset drift, drift in 0 of 12 chunks · " in view.verdict
+    assert ", multivariate drift (PCA reconstruction) · " in view.verdict
+
+
 def test_a_period_without_predictions_says_so() -> None:
     empty = PeriodResults("m", "regression", 0.0, 86_400.0, "3600s", versions=())
     view = build_period_view(empty)

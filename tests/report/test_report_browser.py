@@ -92,7 +92,7 @@ def test_the_report_opens_offline_and_draws_every_chart(
     )
     tab.wait_for_timeout(500)  # the last plots paint after the document is idle
     plots = tab.evaluate(DRAWN_PLOTS)
-    assert len(plots) == 2 * (2 + 1 + 3 + 3) + 15 * 2
+    assert len(plots) == 2 * (2 + 1 + 3 + 3 + 2) + 15 * 2  # 2: estimated MAE, RMSE
     blank = [p["id"] for p in plots if p["canvases"] == 0 or p["width"] < 200]
     assert blank == []
     assert tab.get_by_test_id("verdict").inner_text().startswith("v1: no dataset drift")

@@ -184,6 +184,7 @@ class ModelMonitor:
                     "current": {"source": f"{self.model}/{version} window"},
                 },
             )
+        estimated, bands = self._estimate(window) if report is not None else ({}, {})
         return WindowResult(
             model=self.model,
             version=version,
@@ -197,23 +198,29 @@ class ModelMonitor:
             streams=self.streams.feed(window, version) if stream and self.streams else (),
             report=report,
             compute_seconds=time.perf_counter() - started,
-            estimated=self._estimate(window) if report is not None else {},
+            estimated=estimated,
+            estimated_bands=bands,
             multivariate=self._multivariate(window) if report is not None else {},
         )
 
-    def _estimate(self, window: pd.DataFrame) -> dict[str, float]:
-        """The window's performance estimated without its labels; empty when it cannot be."""
+    def _estimate(
+        self, window: pd.DataFrame
+    ) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
+        """The window's performance estimated without its labels, and each estimate's
+        sampling-error band (lower, upper); empty when it cannot be estimated."""
         if self.estimator is None:
-            return {}
+            return {}, {}
         try:
             chunk = self.estimator.estimate(window, chunk=f"{len(window)}rows").chunks[0]
         except MonitmlError:  # e.g. a window without the score columns
-            return {}
-        return {
-            name: metric.estimated
-            for name, metric in chunk.metrics.items()
-            if np.isfinite(metric.estimated)
+            return {}, {}
+        finite = {n: m for n, m in chunk.metrics.items() if np.isfinite(m.estimated)}
+        bands = {
+            name: (float(metric.lower), float(metric.upper))
+            for name, metric in finite.items()
+            if np.isfinite(metric.lower) and np.isfinite(metric.upper)
         }
+        return {name: metric.estimated for name, metric in finite.items()}, bands
 
     def _multivariate(self, window: pd.DataFrame) -> dict[str, MultivariateResult]:
         """Each fitted multivariate detector's verdict on the window's features."""

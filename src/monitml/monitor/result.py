@@ -44,6 +44,8 @@ class WindowResult:
     # The streaming detectors' updates on this pass's new events (monitor.streaming).
     streams: tuple[StreamUpdate, ...] = ()
     estimated: dict[str, float] = field(default_factory=dict)
+    # Each estimate's sampling-error band, (lower, upper), by metric.
+    estimated_bands: dict[str, tuple[float, float]] = field(default_factory=dict)
     # PCA reconstruction and domain-classifier drift, by method (monitor.multivariate).
     multivariate: dict[str, MultivariateResult] = field(default_factory=dict)
 
@@ -153,6 +155,10 @@ class WindowResult:
             "prediction": self.prediction,
             "performance": self.performance(),
             "estimated_performance": self.estimated,
+            "estimated_bands": {
+                name: {"lower": lower, "upper": upper}
+                for name, (lower, upper) in self.estimated_bands.items()
+            },
             "drift": self._drift(),
             "compute_seconds": self.compute_seconds,
             "streams": [update.to_dict() for update in self.streams],

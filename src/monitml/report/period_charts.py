@@ -31,7 +31,17 @@ from monitml.report.format import as_float, fmt_count, fmt_number, fmt_share
 from monitml.report.period import PeriodResults, VersionPeriod
 from monitml.report.period_view import chunk_label, drift_ratio, feature_columns
 
-__all__ = ["REFERENCE_COLOR", "TimeAxis", "build_charts", "version_color"]
+__all__ = [
+    "REFERENCE_COLOR",
+    "TimeAxis",
+    "build_charts",
+    "chunk_times",
+    "link_hovers",
+    "nan_of",
+    "period_axis",
+    "time_figure",
+    "version_color",
+]
 
 REFERENCE_COLOR = "#0072b2"
 _VERSION_COLORS = ("#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#999999")
@@ -51,7 +61,7 @@ def version_color(index: int) -> str:
     return _VERSION_COLORS[index % len(_VERSION_COLORS)]
 
 
-def _link_hovers(plot: Any) -> Any:
+def link_hovers(plot: Any) -> Any:
     """Point each hover tool at the renderers named in its tags (set when it was added)."""
     for tool in plot.tools:
         if isinstance(tool, HoverTool) and tool.tags:
@@ -85,7 +95,12 @@ class TimeAxis:
         )
 
 
-def _time_figure(title: str, x_range: TimeAxis, height: int = _HEIGHT, **kw: Any) -> Any:
+def period_axis(results: PeriodResults) -> TimeAxis:
+    """The time axis of a report over ``results``' period."""
+    return TimeAxis.between(results.start * _MS, results.end * _MS)
+
+
+def time_figure(title: str, x_range: TimeAxis, height: int = _HEIGHT, **kw: Any) -> Any:
     plot = figure(
         title=title,
         x_axis_type="datetime",
@@ -117,7 +132,7 @@ def _plain_figure(title: str, height: int = _HEIGHT, **kw: Any) -> Any:
     return plot
 
 
-def _times(chunks: Sequence[Mapping[str, Any]]) -> tuple[list[float], list[float]]:
+def chunk_times(chunks: Sequence[Mapping[str, Any]]) -> tuple[list[float], list[float]]:
     """Chunk middles and widths in milliseconds (Bokeh's datetime unit)."""
     middles, widths = [], []
     for chunk in chunks:
@@ -128,7 +143,7 @@ def _times(chunks: Sequence[Mapping[str, Any]]) -> tuple[list[float], list[float
     return middles, widths
 
 
-def _nan(value: Any) -> float:
+def nan_of(value: Any) -> float:
     number = as_float(value)
     return math.nan if number is None else number
 
@@ -136,15 +151,15 @@ def _nan(value: Any) -> float:
 def _prediction_chart(
     entry: VersionPeriod, task: str, chunk: str, x_range: TimeAxis, color: str
 ) -> Any:
-    middles, _ = _times(entry.chunks)
+    middles, _ = chunk_times(entry.chunks)
     labels = [chunk_label(c, chunk) for c in entry.chunks]
     stats = [c.get("prediction") or {} for c in entry.chunks]
     rows = [fmt_count(c.get("rows")) for c in entry.chunks]
-    plot = _time_figure(f"Predictions of {entry.version} per chunk", x_range)
+    plot = time_figure(f"Predictions of {entry.version} per chunk", x_range)
     if task == "classification":
         classes = sorted({str(k) for s in stats for k in (s.get("class_shares") or {})})
         for index, name in enumerate(classes):
-            shares = [_nan((s.get("class_shares") or {}).get(name)) for s in stats]
+            shares = [nan_of((s.get("class_shares") or {}).get(name)) for s in stats]
             source = ColumnDataSource(
                 {
                     "x": middles,
@@ -162,7 +177,7 @@ def _prediction_chart(
     else:
         columns: dict[str, Any] = {"x": middles, "chunk": labels, "rows": rows}
         for key in ("mean", "min", "max", "p05", "p50", "p95"):
-            values = [_nan(s.get(key)) for s in stats]
+            values = [nan_of(s.get(key)) for s in stats]
             columns[key] = values
             columns[f"{key}_text"] = [fmt_number(v) for v in values]
         source = ColumnDataSource(columns)
@@ -306,7 +321,7 @@ def _heatmap(
     bar_title: str,
 ) -> Any:
     """Features × chunks; ``cells[feature][i]`` is (colour value, hover texts) of chunk ``i``."""
-    middles, widths = _times(chunks)
+    middles, widths = chunk_times(chunks)
     labels = [chunk_label(c, chunk) for c in chunks]
     columns: dict[str, Any] = {"x": [], "width": [], "feature": [], "value": [], "chunk": []}
     texts: dict[str, list[str]] = {}
@@ -322,7 +337,7 @@ def _heatmap(
             for key, text in hover.items():
                 texts.setdefault(key, []).append(text)
     source = ColumnDataSource({**columns, **texts})
-    plot = _time_figure(
+    plot = time_figure(
         title,
         x_range,
         height=max(140, 26 * len(features) + 90),
@@ -439,12 +454,12 @@ def _performance_charts(
     if not labelled:
         return []
     plots = []
-    middles, _ = _times(labelled)
+    middles, _ = chunk_times(labelled)
     labels = [chunk_label(c, chunk) for c in labelled]
     metrics = _CLASSIFICATION_METRICS if task == "classification" else _REGRESSION_METRICS
-    plot = _time_figure(f"{entry.version}: performance per chunk (labelled rows)", x_range)
+    plot = time_figure(f"{entry.version}: performance per chunk (labelled rows)", x_range)
     for index, (key, name) in enumerate(metrics):
-        values = [_nan((c.get("performance") or {}).get(key)) for c in labelled]
+        values = [nan_of((c.get("performance") or {}).get(key)) for c in labelled]
         if all(math.isnan(v) for v in values):
             continue
         source = ColumnDataSource(
@@ -472,7 +487,7 @@ def _performance_charts(
         pairs = [
             (c, r) for c, r in zip(entry.chunks, entry.residuals, strict=False) if r is not None
         ]
-        middles, _ = _times([c for c, _ in pairs])
+        middles, _ = chunk_times([c for c, _ in pairs])
         columns: dict[str, Any] = {
             "x": middles,
             "chunk": [chunk_label(c, chunk) for c, _ in pairs],
@@ -483,7 +498,7 @@ def _performance_charts(
             columns[key] = values
             columns[f"{key}_text"] = [fmt_number(v) for v in values]
         source = ColumnDataSource(columns)
-        residuals = _time_figure(
+        residuals = time_figure(
             f"{entry.version}: residuals (prediction − label) per chunk", x_range
         )
         residuals.varea(
@@ -568,7 +583,7 @@ def _performance_charts(
 
 
 def _score_chart(feature: str, results: PeriodResults, x_range: TimeAxis) -> Any:
-    plot = _time_figure(f"{feature}: drift score / threshold per chunk", x_range, height=200)
+    plot = time_figure(f"{feature}: drift score / threshold per chunk", x_range, height=200)
     for index, entry in enumerate(results.versions):
         points = [
             (c, drift_ratio(feature_columns(c)[feature]))
@@ -578,7 +593,7 @@ def _score_chart(feature: str, results: PeriodResults, x_range: TimeAxis) -> Any
         scored = [(c, r) for c, r in points if r is not None]
         if not scored:
             continue
-        middles, _ = _times([c for c, _ in scored])
+        middles, _ = chunk_times([c for c, _ in scored])
         columns = [feature_columns(c)[feature] for c, _ in scored]
         source = ColumnDataSource(
             {
@@ -613,16 +628,19 @@ def _score_chart(feature: str, results: PeriodResults, x_range: TimeAxis) -> Any
 
 
 def build_charts(
-    results: PeriodResults, version_slugs: Sequence[str], features: Sequence[tuple[str, str]]
+    results: PeriodResults,
+    version_slugs: Sequence[str],
+    features: Sequence[tuple[str, str]],
+    x_range: TimeAxis | None = None,
 ) -> dict[str, list[Model]]:
     """Every chart of the report, grouped by where the page shows them.
 
     Groups: ``predictions-{v}``, ``drift-{v}``, ``quality-{v}``, ``performance-{v}`` for each
     version slug ``v`` (aligned with ``results.versions``) and ``feature-{f}`` for each
-    (name, slug) of ``features``. A group without data is absent or empty.
+    (name, slug) of ``features``. A group without data is absent or empty. ``x_range``: the
+    time axis to share with other charts of the page (default: the period's own).
     """
-    start, end = results.start * _MS, results.end * _MS
-    x_range = TimeAxis.between(start, end)
+    x_range = x_range or period_axis(results)
     groups: dict[str, list[Any]] = {}
     names = [name for name, _ in features]
     ratio_mapper = LinearColorMapper(
@@ -678,4 +696,4 @@ def build_charts(
         if distribution is not None:
             group.append(distribution)
         group.append(_score_chart(name, results, x_range))
-    return {key: [_link_hovers(plot) for plot in plots] for key, plots in groups.items()}
+    return {key: [link_hovers(plot) for plot in plots] for key, plots in groups.items()}

@@ -26,10 +26,14 @@ def render_period_html(results: PeriodResults, *, title: str | None = None) -> s
     from bokeh.embed import components  # noqa: PLC0415
     from bokeh.resources import Resources  # noqa: PLC0415
 
-    from monitml.report.period_charts import build_charts  # noqa: PLC0415
+    from monitml.report.period_charts import build_charts, period_axis  # noqa: PLC0415
+    from monitml.report.period_signals import build_signal_charts  # noqa: PLC0415
 
     view = build_period_view(results, title)
-    groups = build_charts(results, [v.slug for v in view.versions], view.features)
+    slugs = [v.slug for v in view.versions]
+    x_range = period_axis(results)  # one time axis: zooming a chart zooms them all
+    groups = build_charts(results, slugs, view.features, x_range)
+    groups |= build_signal_charts(results, slugs, x_range)
     flat = {f"{group}-{i}": plot for group, plots in groups.items() for i, plot in enumerate(plots)}
     document = Document()
     # Each add_root re-walks every model already in the document: frozen, it walks once.

@@ -22,6 +22,7 @@ from monitml.report.view import slugify
 __all__ = [
     "AlertRow",
     "DriftRow",
+    "MultivariateRow",
     "PeriodView",
     "VersionView",
     "build_period_view",
@@ -134,6 +135,17 @@ class AlertRow:
 
 
 @dataclass(frozen=True, slots=True)
+class MultivariateRow:
+    """One multivariate method over the period, and in how many chunks it found drift."""
+
+    method: str
+    statistic: str
+    threshold: str
+    drifted: bool
+    chunks_drifted: str
+
+
+@dataclass(frozen=True, slots=True)
 class VersionView:
     """One version's headline figures and drift table."""
 
@@ -148,6 +160,7 @@ class VersionView:
     chunks_insufficient: int
     drift_rows: tuple[DriftRow, ...]
     performance: PerformanceView | None
+    multivariate: tuple[MultivariateRow, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +205,29 @@ def _drift_rows(entry: VersionPeriod, slugs: Mapping[str, str]) -> tuple[DriftRo
     return tuple(rows)
 
 
+_MULTIVARIATE_NAMES = {"pca": "PCA reconstruction", "classifier": "domain classifier"}
+
+
+def _multivariate_rows(entry: VersionPeriod) -> tuple[MultivariateRow, ...]:
+    """The period's multivariate verdicts (``monitor.multivariate``); none when it was off."""
+    overall = (entry.overall.get("drift") or {}).get("multivariate") or {}
+    sections = [((c.get("drift") or {}).get("multivariate") or {}) for c in entry.chunks]
+    rows = []
+    for method, result in overall.items():
+        scored = [s[method] for s in sections if isinstance(s.get(method), Mapping)]
+        drifted = sum(bool(r.get("drift_detected")) for r in scored)
+        rows.append(
+            MultivariateRow(
+                method=_MULTIVARIATE_NAMES.get(str(method), str(method)),
+                statistic=fmt_number(result.get("statistic")),
+                threshold=fmt_number(result.get("threshold")),
+                drifted=bool(result.get("drift_detected")),
+                chunks_drifted=f"{drifted}/{len(scored)}",
+            )
+        )
+    return tuple(rows)
+
+
 def _version_view(entry: VersionPeriod, slugs: Mapping[str, str], taken: set[str]) -> VersionView:
     overall = entry.overall
     drift = overall.get("drift") or {}
@@ -211,6 +247,7 @@ def _version_view(entry: VersionPeriod, slugs: Mapping[str, str], taken: set[str
         performance=build_performance_view(drift.get("performance"))
         if overall.get("labelled_rows")
         else None,
+        multivariate=_multivariate_rows(entry),
     )
 
 
@@ -254,7 +291,11 @@ def _verdict(results: PeriodResults, versions: Sequence[VersionView], alerts: in
             parts.append(f"{v.version}: no predictions")
             continue
         state = "dataset drift over the period" if v.dataset_drift else "no dataset drift"
-        parts.append(f"{v.version}: {state}, drift in {v.chunks_drifted} of {v.chunks} chunks")
+        text = f"{v.version}: {state}, drift in {v.chunks_drifted} of {v.chunks} chunks"
+        multivariate = [r.method for r in v.multivariate if r.drifted]
+        if multivariate:
+            text += f", multivariate drift ({', '.join(multivariate)})"
+        parts.append(text)
     noun = "alert" if alerts == 1 else "alerts"
     return " · ".join(parts) + f" · {alerts} {noun}"
 
@@ -268,7 +309,10 @@ def build_period_view(results: PeriodResults, title: str | None = None) -> Perio
     slugs = {name: slugify(name, taken) for name in names}
     versions = tuple(_version_view(entry, slugs, taken) for entry in results.versions)
     alerts = _alerts(results)
-    alarming = bool(alerts) or any(v.dataset_drift or v.chunks_drifted for v in versions)
+    alarming = bool(alerts) or any(
+        v.dataset_drift or v.chunks_drifted or any(r.drifted for r in v.multivariate)
+        for v in versions
+    )
     return PeriodView(
         title=title or f"Monitoring report: {results.model}",
         model=results.model,
