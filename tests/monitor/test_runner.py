@@ -14,9 +14,11 @@ import pytest
 import yaml
 from prometheus_client import generate_latest
 
+from monitml.app import monitoring
 from monitml.app.monitoring import build_monitor
 from monitml.config import load_settings
 from monitml.demo.models import AMES_CATEGORICAL, AMES_NUMERICAL, write_demo
+from monitml.errors import ConfigError
 from monitml.monitor.batch import run_check
 from monitml.monitor.chunks import parse_chunk
 from monitml.store import PredictionStore
@@ -234,3 +236,13 @@ def test_a_check_with_multivariate_enabled_gives_each_chunk_both_multivariate_ve
                 assert entry["threshold"] is not None
     finally:
         built.close()
+
+
+def test_streaming_enabled_without_river_is_a_config_error_naming_the_key(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(monitoring, "find_spec", lambda name: None)
+    monitor = {"streaming": {"enabled": True}}
+    settings = load_settings(_config(demo, tmp_path, {"monitor": monitor}))
+    with pytest.raises(ConfigError, match=r"^monitor\.streaming\.enabled: .*monitml\[streaming\]"):
+        monitoring.streaming_from(settings)

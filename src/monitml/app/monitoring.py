@@ -7,6 +7,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 
 import httpx
@@ -69,6 +70,11 @@ def streaming_from(settings: Settings) -> StreamingPolicy | None:
     config = settings.monitor.streaming
     if not config.enabled:
         return None
+    if find_spec("river") is None:
+        raise ConfigError(
+            "monitor.streaming.enabled: the streaming detectors need river: "
+            "pip install 'monitml[streaming]'"
+        )
     try:
         return StreamingPolicy(run_length=config.run_length)
     except ValueError as error:
