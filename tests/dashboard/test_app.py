@@ -15,6 +15,8 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from monitml.dashboard import ModelView, OperationalRates, create_dashboard
+from monitml.dashboard import app as app_module
+from monitml.dashboard.app import static_scripts
 from monitml.store import PredictionStore
 
 from .conftest import MODEL, NOW, Client, serve
@@ -90,7 +92,9 @@ def test_the_model_page_embeds_every_chart_and_flags_data_quality(client: Client
         "chart-drift-v2",
         "chart-performance",
     }
-    assert all(json.loads(item)["doc"]["roots"] for item in charts.values())
+    specs = {name: json.loads(item) for name, item in charts.items()}
+    assert specs["chart-drift-v2"]["kind"] == "drift"
+    assert all(spec["kind"] and spec["title"] for spec in specs.values())
     quality = html[html.index('data-testid="quality-v2"') :]
     rooms = quality[quality.index('data-feature="rooms"') :]
     assert "missing values" in rooms[: rooms.index("</tr>")]
@@ -129,16 +133,36 @@ def test_a_wrong_address_gets_a_page_naming_the_problem(
     assert message in page.text
 
 
-def test_bokehjs_is_served_from_bokehs_package_with_a_long_cache_life(client: Client) -> None:
+def test_bokehjs_and_the_chart_script_are_served_here_with_a_long_cache_life(
+    client: Client,
+) -> None:
     html = client.get("/ui/models/house-price").text
-    (src,) = re.findall(r'<script src="(/ui/static/[^"]+)"', html)
+    sources = re.findall(r'<script src="(/ui/static/[^"]+)"', html)
 
-    script = client.get(src)
+    scripts = [client.get(src) for src in sources]
 
-    assert script.status_code == 200
-    assert script.headers["cache-control"] == "public, max-age=31536000, immutable"
-    assert script.headers["content-type"].startswith("text/javascript")
-    assert b"Bokeh" in script.content[:5_000]
+    assert [src.rsplit("/", 1)[1].split("-")[0] for src in sources] == ["bokeh", "bokeh", "charts"]
+    assert all(script.status_code == 200 for script in scripts)
+    assert {s.headers["cache-control"] for s in scripts} == {"public, max-age=31536000, immutable"}
+    assert all(s.headers["content-type"].startswith("text/javascript") for s in scripts)
+    bokeh, api, charts = (script.text for script in scripts)
+    assert "Bokeh" in bokeh[:5_000]
+    assert "Plotting" in api
+    assert "MonitmlCharts" in charts
+    assert client.get("/ui/static/other.js").status_code == 404
+
+
+def test_the_charts_script_s_name_changes_with_its_content(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    before = next(name for name in static_scripts() if name.startswith("charts-"))
+    changed = tmp_path / "charts.js"
+    changed.write_text("window.MonitmlCharts = {};")
+    monkeypatch.setattr(app_module, "_CHARTS_JS", changed)
+
+    after = next(name for name in static_scripts() if name.startswith("charts-"))
+
+    assert after != before
 
 
 def test_reports_are_served_from_their_folder_and_nothing_outside_it(client: Client) -> None:
@@ -158,13 +182,30 @@ def test_a_store_that_cannot_be_read_gets_a_503_page(tmp_path: Path) -> None:
     assert "The store cannot be read" in page.text
 
 
-def test_importing_the_gateway_and_the_dashboard_does_not_import_bokeh() -> None:
+def test_serving_a_model_page_with_charts_does_not_import_bokeh(
+    sqlite_store: PredictionStore,
+) -> None:
+    # The browser draws the charts: the server sends their data and never pays Bokeh's import.
+    url = str(sqlite_store.engine.url)
     code = (
-        "import sys, monitml.app.gateway, monitml.dashboard; "
+        "import sys, monitml.app.gateway\n"
+        "from monitml.dashboard import pages\n"
+        "from monitml.dashboard.app import create_dashboard\n"
+        "from monitml.store import PredictionStore\n"
+        "from tests.dashboard.conftest import MODEL, NOW\n"
+        f"store = PredictionStore.from_url({url!r})\n"
+        "create_dashboard(store, lambda: [MODEL])\n"
+        "page = pages.model_page(store, MODEL, {}, now=NOW, range_key='6h')\n"
+        "assert len(page['charts']) == 4, page['charts'].keys()\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'bokeh'))"
     )
     found = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
     )
 
     assert found.stdout.strip() == "[]"

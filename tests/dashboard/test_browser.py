@@ -143,12 +143,14 @@ def test_the_model_page_draws_every_chart_and_redraws_them_on_refresh(
         timeout=30_000,
     )
     after = watched.painted("#chart-predictions")
+    documents = watched.page.evaluate("Bokeh.documents.length")
 
     assert {"chart-predictions", "chart-drift-v1", "chart-drift-v2", "chart-performance"} <= set(
         ids
     )
     assert all(pixels > 1_000 for pixels in painted.values()), painted
     assert after > 1_000
+    assert documents == len(ids)  # the replaced charts' Bokeh documents were dropped
     assert watched.problems == []
     assert watched.elsewhere == []
     watched.context.close()

@@ -1,4 +1,4 @@
-"""What the pages compute: quality flags, the metric shown first, charts reused until new data."""
+"""What the pages compute: quality flags, the metric shown first, the charts' data."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from monitml.dashboard.pages import ChartCache, model_page, primary_metric, quality_rows
+from monitml.dashboard.pages import model_page, primary_metric, quality_rows
 from monitml.store import PredictionStore
 
 from .conftest import MODEL, NOW
@@ -48,37 +48,22 @@ def test_the_performance_chart_shows_the_usual_metric_first(
     assert primary_metric(task, metrics) == shown
 
 
-def test_a_refresh_without_a_new_window_reuses_the_drawn_charts(
-    sqlite_store: PredictionStore, payloads: dict[str, dict[str, Any]]
+def test_the_model_page_sends_each_chart_as_data_the_drift_heatmap_most_drifting_first(
+    sqlite_store: PredictionStore,
 ) -> None:
-    first = model_page(sqlite_store, MODEL, {}, now=NOW, range_key="1h")
-    again = model_page(sqlite_store, MODEL, {}, now=NOW + 10.0, range_key="1h")
-    sqlite_store.save_monitor_result(
-        {
-            "model": "house-price",
-            "version": "v2",
-            "kind": "window",
-            "run_at": NOW + 20.0,
-            "window_end": NOW + 20.0,
-            "payload": {**payloads["drifted"], "prediction": {"count": 5, "mean": 1.0}},
-        }
-    )
-    newer = model_page(sqlite_store, MODEL, {}, now=NOW + 30.0, range_key="1h")
+    page = model_page(sqlite_store, MODEL, {}, now=NOW, range_key="1h")
 
-    assert again["charts"]["chart-predictions"] is first["charts"]["chart-predictions"]
-    assert again["charts"]["chart-drift-v2"] is first["charts"]["chart-drift-v2"]
-    assert newer["charts"]["chart-predictions"] is not first["charts"]["chart-predictions"]
-
-
-def test_the_chart_cache_keeps_the_most_recently_used() -> None:
-    cache = ChartCache(size=2)
-    drawn: list[str] = []
-
-    def draw(name: str) -> dict[str, Any]:
-        drawn.append(name)
-        return {"name": name}
-
-    for name in ["a", "b", "a", "c", "a", "b"]:
-        cache.get(name, lambda n=name: draw(n))  # type: ignore[misc]
-
-    assert drawn == ["a", "b", "c", "b"]  # "b" was the least recently used when "c" came
+    charts = page["charts"]
+    assert set(charts) == {
+        "chart-predictions",
+        "chart-drift-v1",
+        "chart-drift-v2",
+        "chart-performance",
+    }
+    assert [s["version"] for s in charts["chart-predictions"]["series"]] == ["v1", "v2"]
+    drift = charts["chart-drift-v2"]
+    assert drift["features"][-1] == "rooms"  # the one feature of v2 that did not drift
+    assert set(drift["features"][:2]) == {"area", "street"}
+    assert max(drift["share"]) == 1.0
+    performance = charts["chart-performance"]
+    assert [line["label"] for line in performance["lines"] if line["visible"]] == ["rmse v2"]

@@ -2,8 +2,11 @@
 
 Read-only on the store. Each page refreshes itself: a small script fetches the page's fragment
 every ``refresh_seconds`` and swaps it in (charts included), so a form being filled in (the
-routing form) is left alone. BokehJS is served once from Bokeh's own package files under
-``static/``, with its version in the name and a year's cache lifetime.
+routing form) is left alone. The charts come as data (``monitml.dashboard.charts``) and are
+drawn in the browser by ``static/charts.js`` with BokehJS, so the server never imports Bokeh.
+BokehJS (``bokeh.min.js`` and its plotting API, ``bokeh-api.min.js``) is served from Bokeh's own
+package files and ``charts.js`` from this package, each under ``static/`` with its version (or
+its content's checksum) in the name and a year's cache lifetime.
 
 Changing the routing goes through the gateway's own ``PUT /models/{model}/routing`` with the
 token the user types, checked there as for any API call; a host without that API (the monitor
@@ -16,6 +19,7 @@ import importlib.metadata
 import importlib.util
 import json
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,18 +37,35 @@ from monitml.dashboard.operational import OperationalFigures, OperationalRates
 from monitml.dashboard.pages import DEFAULT_RANGE, RANGES, STORE_ERRORS, ModelView
 from monitml.store import PredictionStore
 
-__all__ = ["bokeh_js_path", "create_dashboard"]
+__all__ = ["bokeh_js_path", "create_dashboard", "static_scripts"]
 
 _CACHE_FOREVER = "public, max-age=31536000, immutable"
+_CHARTS_JS = Path(__file__).resolve().parent / "static" / "charts.js"
 
 
-def bokeh_js_path() -> tuple[str, Path]:
-    """Bokeh's version and its ``bokeh.min.js``, found without importing Bokeh."""
+def bokeh_js_path(name: str = "bokeh.min.js") -> tuple[str, Path]:
+    """Bokeh's version and one of its BokehJS files, found without importing Bokeh."""
     spec = importlib.util.find_spec("bokeh")
     if spec is None or spec.origin is None:
         raise RuntimeError("Bokeh is not installed; the dashboard's charts need it.")
-    path = Path(spec.origin).parent / "server" / "static" / "js" / "bokeh.min.js"
+    path = Path(spec.origin).parent / "server" / "static" / "js" / name
     return importlib.metadata.version("bokeh"), path
+
+
+def static_scripts() -> dict[str, Path]:
+    """The model page's scripts in load order, by the name they are served under.
+
+    Each name changes when its content does (Bokeh's version; the checksum of ``charts.js``),
+    so browsers may cache them for a year.
+    """
+    version, bokeh_js = bokeh_js_path()
+    _, api_js = bokeh_js_path("bokeh-api.min.js")
+    checksum = zlib.crc32(_CHARTS_JS.read_bytes())
+    return {
+        f"bokeh-{version}.min.js": bokeh_js,
+        f"bokeh-api-{version}.min.js": api_js,
+        f"charts-{checksum:08x}.js": _CHARTS_JS,
+    }
 
 
 def _percent(value: float | None) -> str:
@@ -62,8 +83,10 @@ def _number(value: float | None) -> str:
 
 
 def _chart_json(item: dict[str, Any]) -> Markup:
-    # Inside <script type="application/json">: "</" must not close the element.
-    return Markup(json.dumps(item).replace("</", "<\\/"))
+    # Inside <script type="application/json">: "</" must not close the element. No NaN: the
+    # browser's JSON.parse refuses it (charts send null for a missing value).
+    text = json.dumps(item, separators=(",", ":"), allow_nan=False)
+    return Markup(text.replace("</", "<\\/"))
 
 
 def _environment() -> Environment:
@@ -97,8 +120,7 @@ def create_dashboard(
     serves ``PUT /models/{model}/routing`` (the routing form is shown only then).
     """
     env = _environment()
-    bokeh_version, bokeh_js = bokeh_js_path()
-    bokeh_name = f"bokeh-{bokeh_version}.min.js"
+    scripts = static_scripts()
 
     def traffic() -> dict[tuple[str, str], OperationalFigures]:
         return operational.figures() if operational is not None else {}
@@ -108,7 +130,7 @@ def create_dashboard(
         html = env.get_template(template).render(
             base=base,
             api=base.removesuffix("/ui"),
-            bokeh_js=f"{base}/static/{bokeh_name}",
+            scripts=[f"{base}/static/{name}" for name in scripts],
             refresh_seconds=refresh_seconds,
             title=title,
             has_traffic=operational is not None,
@@ -168,9 +190,12 @@ def create_dashboard(
             return context
         return render(request, "model_body.html", **context)
 
-    def bokeh(_request: Request) -> Response:
+    def script(request: Request) -> Response:
+        path = scripts.get(request.path_params["name"])
+        if path is None:
+            return Response("Not found", status_code=404, media_type="text/plain")
         return FileResponse(
-            bokeh_js, media_type="text/javascript", headers={"Cache-Control": _CACHE_FOREVER}
+            path, media_type="text/javascript", headers={"Cache-Control": _CACHE_FOREVER}
         )
 
     routes: list[Route | Mount] = [
@@ -178,7 +203,7 @@ def create_dashboard(
         Route("/fragment", overview_fragment),
         Route("/models/{model}", model_page),
         Route("/models/{model}/fragment", model_fragment),
-        Route(f"/static/{bokeh_name}", bokeh),
+        Route("/static/{name}", script),
     ]
     if reports_dir is not None:
         routes.append(

@@ -1,16 +1,13 @@
 """What each page shows, gathered from the store, the routing and the traffic figures.
 
 Plain data for the templates: every number a page prints is computed here, the templates only
-lay it out. Charts are built by ``monitml.dashboard.charts`` (Bokeh, imported when drawn).
+lay it out. Charts are sent as data (``monitml.dashboard.charts``); the browser draws them.
 """
 
 from __future__ import annotations
 
-import functools
 import math
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,11 +29,9 @@ from monitml.errors import StoreError
 from monitml.store import PredictionStore
 
 __all__ = [
-    "CHARTS",
     "DEFAULT_RANGE",
     "RANGES",
     "STORE_ERRORS",
-    "ChartCache",
     "ModelView",
     "QualityRow",
     "age",
@@ -168,48 +163,6 @@ def quality_rows(payload: Mapping[str, Any] | None) -> tuple[list[QualityRow], l
     return rows, [str(issue) for issue in quality.get("issues") or []]
 
 
-class ChartCache:
-    """The newest drawn charts by the data they show: a refresh without a new window (the page
-    refreshes faster than the monitor runs) sends the same chart without drawing it again.
-
-    Bokeh takes tens of milliseconds to build and serialise each figure; the key is the chart's
-    data, so a chart is never stale. Thread-safe; keeps the ``size`` most recently used.
-    """
-
-    def __init__(self, size: int = 64) -> None:
-        self.size = size
-        self._items: OrderedDict[Hashable, dict[str, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable, draw: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                return found
-        drawn = draw()
-        with self._lock:
-            self._items[key] = drawn
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return drawn
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-CHARTS = ChartCache()
-
-
-def _grid_key(grid: Bucketed, versions: str | Sequence[str], subjects: Sequence[str]) -> Hashable:
-    chosen = [versions] if isinstance(versions, str) else list(versions)
-    cells = tuple(
-        (v, s, tuple(sorted(grid.values.get((v, s), {}).items()))) for v in chosen for s in subjects
-    )
-    return (grid.start, grid.step, grid.buckets, tuple(subjects), cells)
-
-
 def primary_metric(task: str, metrics: Sequence[str]) -> str:
     """The metric a performance chart shows first: RMSE, or ROC AUC then accuracy."""
     preferred = ("rmse", "mae", "r2") if task == "regression" else ("roc_auc", "accuracy", "f1")
@@ -231,14 +184,10 @@ def model_page(
     *,
     now: float,
     range_key: str,
-    draw: bool = True,
 ) -> dict[str, Any]:
-    """One model: its versions, prediction series, drift heatmap, quality, performance, alerts.
-
-    ``draw=False`` skips the charts (their data is still read).
-    """
-    # The range ends on a multiple of the heatmap's step, so that the buckets (and so the
-    # charts) stay the same between two windows and a refresh can reuse the drawn charts.
+    """One model: its versions, prediction series, drift heatmap, quality, performance, alerts."""
+    # The range ends on a multiple of the heatmap's step, so that the buckets stay the same
+    # between two windows (a heatmap's columns do not slide at every refresh).
     span = RANGES[range_key]
     grain = span / HEATMAP_BUCKETS
     end = math.ceil(now / grain) * grain
@@ -266,26 +215,18 @@ def model_page(
     features = _features_by_drift(drift)
     metrics = sorted({metric for (_, metric) in performance.values})
     chart_items: dict[str, dict[str, Any]] = {}
-    if draw:
-        drawn = {v: points for v, points in series.items() if points}
-        if drawn:
-            key: Hashable = ("predictions", tuple((v, tuple(p)) for v, p in drawn.items()))
-            chart_items["chart-predictions"] = CHARTS.get(
-                key, lambda: charts.prediction_chart(drawn)
-            )
-        for version in versions:
-            names = features.get(version)
-            if names:
-                key = ("drift", version, _grid_key(drift, version, names))
-                chart_items[f"chart-drift-{version}"] = CHARTS.get(
-                    key, functools.partial(charts.drift_heatmap, drift, version, names)
-                )
-        if metrics:
-            shown = primary_metric(model.task, metrics)
-            key = ("performance", shown, versions, _grid_key(performance, versions, metrics))
-            chart_items["chart-performance"] = CHARTS.get(
-                key, lambda: charts.performance_chart(performance, metrics, versions, shown)
-            )
+    drawn = {v: points for v, points in series.items() if points}
+    if drawn:
+        chart_items["chart-predictions"] = charts.prediction_chart(drawn)
+    for version in versions:
+        names = features.get(version)
+        if names:
+            chart_items[f"chart-drift-{version}"] = charts.drift_heatmap(drift, version, names)
+    if metrics:
+        shown = primary_metric(model.task, metrics)
+        chart_items["chart-performance"] = charts.performance_chart(
+            performance, metrics, versions, shown
+        )
     return {
         "model": model,
         "rows": _version_rows(model, latest, traffic),
