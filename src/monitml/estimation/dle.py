@@ -102,7 +102,7 @@ class DLE(Estimator):
         labelled = reference[self.target].notna().to_numpy()
         if labelled.sum() < 2:
             raise DataError(f"the reference's target column '{self.target}' has no label")
-        inputs = self.encoder_.transform(reference.loc[labelled], side="reference")
+        inputs = self.encoder_.matrix(reference.loc[labelled], side="reference")
         error = _realised(reference.loc[labelled], self.target, self.prediction, "reference")
         absolute, squared = self._model(), self._model()  # loads scikit-learn's OpenMP first
         with limited_threads(self.threads):
@@ -116,10 +116,12 @@ class DLE(Estimator):
     def _model(self) -> Any:
         from sklearn.ensemble import HistGradientBoostingRegressor  # noqa: PLC0415
 
+        categorical = self.encoder_.categorical
         return HistGradientBoostingRegressor(
             max_iter=self.max_iter,
             max_leaf_nodes=self.max_leaf_nodes,
             learning_rate=self.learning_rate,
+            categorical_features=categorical if categorical.any() else None,
             early_stopping=False,
             random_state=self.seed,
         )
@@ -128,7 +130,7 @@ class DLE(Estimator):
         frame = _frame(frame)
         absolute = squared = np.full(len(frame), np.nan)
         if expected:
-            inputs = self.encoder_.transform(frame, side=side)
+            inputs = self.encoder_.matrix(frame, side=side)
             with limited_threads(self.threads):
                 absolute = np.clip(self.absolute_model_.predict(inputs), 0.0, None)
                 squared = np.clip(self.squared_model_.predict(inputs), 0.0, None)

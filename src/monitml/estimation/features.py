@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
 
 from monitml.errors import ConfigError, DataError
 
@@ -73,6 +74,42 @@ class FeatureEncoder:
                 codes[codes < 0] = np.nan
                 encoded[name] = pd.Series(codes)
         return pd.DataFrame(encoded)
+
+    @property
+    def categorical(self) -> NDArray[np.bool_]:
+        """Which columns of ``matrix`` hold category codes (those a tree can split on)."""
+        return np.array(
+            [
+                len(self.categories.get(name, ())) in range(1, _MAX_CATEGORIES + 1)
+                for name in self.columns
+            ],
+            dtype=bool,
+        )
+
+    def matrix(self, frame: pd.DataFrame, *, side: str = "analysis") -> NDArray[np.float64]:
+        """``transform`` as one float array: categories by their code, missing as NaN.
+
+        With ``categorical`` as ``categorical_features``, gradient boosting splits the codes as
+        categories, as it does the frame's; but it skips its own encoding of a frame (a column
+        transformer on every fit and predict, ~0.1 s of a DLE run on 60,000 rows).
+        """
+        encoded = self.transform(frame, side=side)
+        out = np.empty((len(encoded), len(self.columns)), dtype=np.float64)
+        for j, name in enumerate(self.columns):
+            values = encoded[name]
+            if isinstance(values.dtype, _categorical_dtype()):
+                codes = values.cat.codes.to_numpy().astype(np.float64)
+                codes[codes < 0] = np.nan
+                out[:, j] = codes
+            else:
+                out[:, j] = values.to_numpy(np.float64, na_value=np.nan)
+        return out
+
+
+def _categorical_dtype() -> type:
+    import pandas as pd  # noqa: PLC0415
+
+    return pd.CategoricalDtype
 
 
 def _is_numeric(series: pd.Series) -> bool:
