@@ -376,8 +376,17 @@ def main() -> None:
         print(
             f"  whole process: MonitML {mine['seconds']:.2f} s / {mine['rss_mb']:.0f} MB, "
             f"NannyML {theirs['seconds']:.2f} s / {theirs['rss_mb']:.0f} MB "
-            f"({theirs['seconds'] / mine['seconds']:.1f}x)"
+            f"({theirs['seconds'] / mine['seconds']:.1f}x; target 5x: "
+            f"{'met' if theirs['seconds'] >= 5 * mine['seconds'] else 'NOT met'})"
         )
+    worse = [
+        f"{result['task']} {name}"
+        for result in results
+        for name, pair in result["mae"].items()
+        if pair["monitml"] > pair["nannyml"]
+    ]
+    if worse:  # accuracy is the hard criterion: no worse than NannyML on the same chunks
+        raise SystemExit(f"MonitML's error is worse than NannyML's: {', '.join(worse)}")
 
 
 if __name__ == "__main__":
