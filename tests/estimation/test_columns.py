@@ -111,3 +111,25 @@ def test_a_classifier_estimate_from_numeric_parquet_never_imports_pandas(tmp_pat
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
     assert output.exists()
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [np.array([False, True]), np.array([3, 7]), np.array([-2, 5_000_000])],
+    ids=["bools", "small integers", "integers far apart"],
+)
+def test_cbpe_reads_the_same_classes_from_numeric_columns_as_from_a_frame(
+    labels: np.ndarray,
+) -> None:
+    rng = np.random.default_rng(11)
+    score = rng.random(6000)
+    truth = labels[(rng.random(6000) < score).astype(int)]
+    predicted = labels[(score > 0.5).astype(int)]
+    arrays = {"y": truth, "pred": predicted, "p": score}
+    frame = pd.DataFrame(arrays)
+
+    def run(data: pd.DataFrame | Columns) -> dict[str, object]:
+        estimator = CBPE(target="y", prediction="pred", scores="p")
+        return estimator.fit(data).estimate(data, chunk="2000rows").to_dict()
+
+    assert run(Columns(arrays)) == run(frame)

@@ -236,7 +236,7 @@ def _sort_key(value: Any) -> tuple[int, Any]:
 def _distinct_labels(frame: Frame, column: str) -> list[Any]:
     values = frame[column]
     if isinstance(values, np.ndarray):  # numeric Columns
-        return list(np.unique(values[_known(values)]))
+        return list(_unique(values[_known(values)])[0])
     import pandas as pd  # noqa: PLC0415
 
     return list(pd.unique(values.dropna()))
@@ -291,10 +291,30 @@ def _factorize(values: pd.Series | NDArray[Any]) -> tuple[NDArray[np.intp], Any]
     """Codes (-1 where missing) and the distinct values, as ``pandas.factorize``."""
     if isinstance(values, np.ndarray):
         missing = ~_known(values)
-        uniques, codes = np.unique(values[~missing], return_inverse=True)
+        uniques, codes = _unique(values[~missing])
         full = np.full(len(values), -1, dtype=np.intp)
         full[~missing] = codes
         return full, uniques
     import pandas as pd  # noqa: PLC0415
 
     return pd.factorize(values)
+
+
+def _unique(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp]]:
+    """Sorted distinct values and each row's index among them.
+
+    Integers and bools spanning a small range are counted, not sorted (``np.unique`` sorts:
+    0.2 s of a classifier's estimate on 280,000 rows).
+    """
+    if values.dtype.kind in "biu" and values.size:
+        numbers = values.astype(np.int64)
+        low = int(numbers.min())
+        span = int(numbers.max()) - low + 1
+        if span <= 1_000_000:
+            offsets = numbers - low
+            present = np.bincount(offsets, minlength=span) > 0
+            position = np.cumsum(present) - 1
+            uniques = (np.flatnonzero(present) + low).astype(values.dtype)
+            return uniques, position[offsets].astype(np.intp)
+    uniques, codes = np.unique(values, return_inverse=True)
+    return uniques, codes.astype(np.intp).reshape(-1)
