@@ -9,18 +9,24 @@ older than a day, a three-day drift episode per model, and a few hundred alert e
 Each page is then requested in process through the ASGI app (no network, no browser), one
 request at a time, and timed from request to last byte: that is the server's time (the charts
 are sent as data and drawn by the browser, which this does not time). The first request of the
-process is reported on its own. Model pages are timed three ways: a *first view* (the store's
-connection pool is emptied before each request, so nothing read before is cached in the
-process: SQLite's page cache belongs to a connection), a view right after the monitor saved a
-*new window* (a window of house-price is saved before each request), and a *refresh* with
-nothing new. The page refreshes every 10 s and the monitor writes a window a minute: most
-requests are refreshes. The extra windows stay in the store (they end within the benchmark's
-last minute); ``--rebuild`` starts again from the month alone. ``--rounds`` repeats the whole
-measurement (the machine is shared: figures are pooled over the rounds, with each round's
-median and load average printed too).
+process is reported on its own. Model pages are timed three ways: a *first view* (the
+dashboard's cache of range reads is emptied and so is the store's connection pool before each
+request, so nothing read before is cached in the process: SQLite's page cache belongs to a
+connection), a view right after the monitor saved a *new window* (a window of house-price is
+saved before each request: the page reads its range again), and a *refresh* with nothing new
+(the range reads come from the cache; see ``RangeCache``). The page refreshes every 10 s and
+the monitor writes a window a minute: most requests are refreshes. The extra windows stay in
+the store (they end within the benchmark's last minute); ``--rebuild`` starts again from the
+month alone. ``--rounds`` repeats the whole measurement (the machine is shared: figures are
+pooled over the rounds, with each round's median and load average printed too).
 
     .venv/bin/python benchmarks/bench_dashboard.py                 # 30 requests per page
     .venv/bin/python benchmarks/bench_dashboard.py --requests 30 --rounds 3
+    .venv/bin/python benchmarks/bench_dashboard.py --browser 10   # and the browser's drawing
+
+The charts' drawing moved to the browser: ``--browser N`` also opens each model page in headless
+Chromium (``/usr/bin/chromium``, Playwright) and times BokehJS building and painting all of the
+page's charts from their data, N times per page (each time into a new element, then removed).
 """
 
 from __future__ import annotations
@@ -30,8 +36,10 @@ import asyncio
 import math
 import os
 import platform
+import socket
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -43,6 +51,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from monitml.dashboard import ModelView, OperationalRates, create_dashboard
+from monitml.dashboard.pages import RangeCache
 from monitml.monitor.model_monitor import ModelMonitor
 from monitml.monitor.policy import MonitorPolicy
 from monitml.serving import GatewayMetrics
@@ -174,18 +183,27 @@ def traffic() -> OperationalRates:
 
 
 class Pages:
-    """Times requests; before each one, optionally empties the chart cache or saves a window."""
+    """Times requests; before each one, optionally empties the caches or saves a window."""
 
-    def __init__(self, client: httpx.AsyncClient, store: PredictionStore) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, store: PredictionStore, cache: RangeCache
+    ) -> None:
         self.client = client
         self.store = store
+        self.cache = cache
         self.window = payload_variants(0)[(False, False)]
+        with store.engine.connect() as connection:
+            newest = connection.exec_driver_sql(
+                "SELECT max(window_end) FROM monitor_results WHERE model = 'house-price'"
+            ).scalar_one()
+        # After every window saved so far (earlier runs' too): each one is the newest.
+        self.after = max(float(newest), NOW)
         self.saved = 0
 
     def new_window(self) -> None:
         """What the monitor does once a minute: one more window of house-price, just now."""
         self.saved += 1
-        end = NOW + self.saved * 0.01
+        end = self.after + self.saved * 1e-4
         self.store.save_monitor_result(
             {
                 "model": "house-price",
@@ -200,6 +218,7 @@ class Pages:
 
     async def timed(self, url: str, before: str = "refresh") -> float:
         if before == "first view":
+            self.cache.clear()
             self.store.engine.dispose()  # a new connection: SQLite's page cache is per connection
         elif before == "new window":
             self.new_window()
@@ -213,8 +232,9 @@ class Pages:
 
 async def measure(store: PredictionStore, requests: int) -> list[tuple[str, list[float]]]:
     views = [ModelView(m, "regression", ("v1",), {"v1": 100.0}) for m in MODELS]
+    cache = RangeCache()
     dashboard = create_dashboard(
-        store, lambda: views, operational=traffic(), clock=lambda: NOW + 30.0
+        store, lambda: views, operational=traffic(), clock=lambda: NOW + 30.0, cache=cache
     )
     app = Starlette(routes=[Mount("/ui", dashboard)])
     overview = [("overview /ui/", "/ui/"), ("overview fragment", "/ui/fragment")]
@@ -228,7 +248,7 @@ async def measure(store: PredictionStore, requests: int) -> list[tuple[str, list
     transport = httpx.ASGITransport(app=app)
     results: list[tuple[str, list[float]]] = []
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-        pages = Pages(client, store)
+        pages = Pages(client, store, cache)
         first = await pages.timed(model[1][1], "first view")
         results.append(("first request of the process", [first]))
         for name, url in overview:
@@ -238,6 +258,78 @@ async def measure(store: PredictionStore, requests: int) -> list[tuple[str, list
             for before in ("first view", "new window", "refresh"):
                 times = [await pages.timed(url, before) for _ in range(requests)]
                 results.append((f"{name} — {before}", times))
+    return results
+
+
+MODEL_PAGES = {
+    "24h (default)": "/ui/models/house-price",
+    "7d": "/ui/models/house-price?range=7d",
+    "30d": "/ui/models/house-price?range=30d",
+}
+# Draws every chart of the page again into new elements; the milliseconds until two frames later.
+DRAW_ALL = """async () => {
+  const specs = [...document.querySelectorAll('script[data-chart]')]
+    .map((script) => JSON.parse(script.textContent));
+  const box = document.createElement('div');
+  box.style.width = '1200px';
+  document.body.appendChild(box);
+  const started = performance.now();
+  const views = await Promise.all(specs.map((spec) => {
+    const element = document.createElement('div');
+    box.appendChild(element);
+    return MonitmlCharts.draw(spec, element);
+  }));
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const elapsed = performance.now() - started;
+  for (const view of views) {
+    const doc = view.model.document;
+    view.remove();
+    Bokeh.documents.splice(Bokeh.documents.indexOf(doc), 1);
+  }
+  box.remove();
+  return [elapsed, specs.length];
+}"""
+
+
+def browser_times(store: PredictionStore, repeats: int) -> list[tuple[str, list[float]]]:
+    """BokehJS's time to build and paint each model page's charts, in headless Chromium."""
+    import uvicorn  # noqa: PLC0415
+    from playwright import sync_api  # noqa: PLC0415
+
+    views = [ModelView(m, "regression", ("v1",), {"v1": 100.0}) for m in MODELS]
+    dashboard = create_dashboard(store, lambda: views, clock=lambda: NOW + 30.0)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(
+        uvicorn.Config(Starlette(routes=[Mount("/ui", dashboard)]), log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    results = []
+    try:
+        with sync_api.sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+            )
+            page = chromium.new_page(viewport={"width": 1280, "height": 900})
+            for name, url in MODEL_PAGES.items():
+                page.goto(base + url)
+                page.wait_for_load_state("networkidle")
+                page.evaluate(DRAW_ALL)  # once unmeasured: the first compiles BokehJS's code
+                times, count = [], 0
+                for _ in range(repeats):
+                    elapsed, count = page.evaluate(DRAW_ALL)
+                    times.append(elapsed / 1000.0)
+                results.append((f"browser: draw the {count} charts of {name}", times))
+            chromium.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
     return results
 
 
@@ -254,6 +346,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30, help="requests per page and round")
     parser.add_argument("--rounds", type=int, default=1, help="times the whole measurement runs")
     parser.add_argument("--rebuild", action="store_true", help="write the store again")
+    parser.add_argument(
+        "--browser", type=int, default=0, metavar="N", help="time the browser's drawing N times"
+    )
     args = parser.parse_args()
     path = DATA / f"dashboard-{len(MODELS)}x{DAYS}d.db"
     if args.rebuild or not path.exists():
@@ -279,6 +374,10 @@ def main() -> None:
             pooled.setdefault(name, []).extend(ms)
             rounds.setdefault(name, []).append(statistics.median(ms))
         print(f", after {_load()}")
+    if args.browser:
+        for name, times in browser_times(store, args.browser):
+            pooled[name] = [t * 1000.0 for t in times]
+            rounds[name] = [statistics.median(pooled[name])]
     print(f"\n{'page':<56} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}  (n)  round medians")
     for name, ms in pooled.items():
         ms.sort()

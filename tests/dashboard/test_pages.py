@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from monitml.dashboard.pages import model_page, primary_metric, quality_rows
+from monitml.dashboard.pages import RangeCache, model_page, primary_metric, quality_rows
 from monitml.store import PredictionStore
 
 from .conftest import MODEL, NOW
@@ -67,3 +67,42 @@ def test_the_model_page_sends_each_chart_as_data_the_drift_heatmap_most_drifting
     assert max(drift["share"]) == 1.0
     performance = charts["chart-performance"]
     assert [line["label"] for line in performance["lines"] if line["visible"]] == ["rmse v2"]
+
+
+def test_a_refresh_without_a_new_window_reuses_the_range_reads_and_a_new_window_is_read(
+    sqlite_store: PredictionStore, payloads: dict[str, dict[str, Any]]
+) -> None:
+    cache = RangeCache()
+    first = model_page(sqlite_store, MODEL, {}, now=NOW, range_key="1h", cache=cache)
+    again = model_page(sqlite_store, MODEL, {}, now=NOW + 10.0, range_key="1h", cache=cache)
+    sqlite_store.save_monitor_result(
+        {
+            "model": "house-price",
+            "version": "v2",
+            "kind": "window",
+            "run_at": NOW + 20.0,
+            "window_end": NOW + 20.0,
+            "payload": {**payloads["drifted"], "prediction": {"count": 5, "mean": -1e9}},
+        }
+    )
+    newer = model_page(sqlite_store, MODEL, {}, now=NOW + 30.0, range_key="1h", cache=cache)
+
+    assert again["charts"] is first["charts"]
+    assert newer["charts"] is not first["charts"]
+    v2 = newer["charts"]["chart-predictions"]["series"][1]
+    assert min(v2["low"]) == -1e9  # the new window is in the chart at once
+
+
+def test_the_range_cache_reads_again_after_its_max_age_and_keeps_the_most_recently_used() -> None:
+    cache = RangeCache(size=2, max_age=60.0)
+    reads: list[str] = []
+
+    def read(name: str) -> dict[str, Any]:
+        reads.append(name)
+        return {"name": name}
+
+    for name, now in [("a", 0.0), ("b", 1.0), ("a", 2.0), ("c", 3.0), ("a", 4.0), ("b", 5.0)]:
+        cache.get(name, now, lambda n=name: read(n))  # type: ignore[misc]
+    cache.get("a", 61.0, lambda: read("a"))
+
+    assert reads == ["a", "b", "c", "b", "a"]  # "b" was the least recently used when "c" came

@@ -34,7 +34,7 @@ from starlette.staticfiles import StaticFiles
 
 from monitml.dashboard import pages
 from monitml.dashboard.operational import OperationalFigures, OperationalRates
-from monitml.dashboard.pages import DEFAULT_RANGE, RANGES, STORE_ERRORS, ModelView
+from monitml.dashboard.pages import DEFAULT_RANGE, RANGES, STORE_ERRORS, ModelView, RangeCache
 from monitml.store import PredictionStore
 
 __all__ = ["bokeh_js_path", "create_dashboard", "static_scripts"]
@@ -111,15 +111,18 @@ def create_dashboard(
     refresh_seconds: float = 10.0,
     title: str = "MonitML",
     clock: Callable[[], float] = time.time,
+    cache: RangeCache | None = None,
 ) -> Starlette:
     """The dashboard app; mount it at ``/ui``.
 
     ``models`` gives the current models and routing on each request; ``operational`` the
     traffic figures (none: the overview says so); ``reports_dir`` the folder whose ``*.html``
     reports are listed and served under ``reports/``; ``routing_api`` whether the host app
-    serves ``PUT /models/{model}/routing`` (the routing form is shown only then).
+    serves ``PUT /models/{model}/routing`` (the routing form is shown only then); ``cache`` keeps
+    the model pages' range reads until a newer window (a new one of 60 s at most by default).
     """
     env = _environment()
+    range_cache = RangeCache() if cache is None else cache
     scripts = static_scripts()
 
     def traffic() -> dict[tuple[str, str], OperationalFigures]:
@@ -171,7 +174,12 @@ def create_dashboard(
             return render(request, "error.html", 400, message=message)
         try:
             context = pages.model_page(
-                store, known[name], traffic(), now=clock(), range_key=range_key
+                store,
+                known[name],
+                traffic(),
+                now=clock(),
+                range_key=range_key,
+                cache=range_cache,
             )
         except STORE_ERRORS as error:
             return unavailable(request, error)

@@ -7,7 +7,9 @@ lay it out. Charts are sent as data (``monitml.dashboard.charts``); the browser 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,7 @@ __all__ = [
     "STORE_ERRORS",
     "ModelView",
     "QualityRow",
+    "RangeCache",
     "age",
     "list_reports",
     "model_page",
@@ -177,41 +180,64 @@ def _features_by_drift(grid: Bucketed) -> dict[str, list[str]]:
     return {version: [f for _, f in sorted(pairs)] for version, pairs in totals.items()}
 
 
-def model_page(
-    store: PredictionStore,
+class RangeCache:
+    """A model page's reads over its time range (charts, newest payloads' quality) by what they
+    depend on: the model, its versions, the range and the newest window of each version.
+
+    Windows are only ever added, so a refresh or a second viewer with no new window since gets
+    the same reads without touching the store; a new window of any shown version changes the
+    key. An entry is reused for ``max_age`` seconds at most, so that what the key cannot see
+    (retention pruning the range's oldest windows, a window saved out of order) shows within
+    that time. Thread-safe; keeps the ``size`` most recently used.
+    """
+
+    def __init__(self, size: int = 32, max_age: float = 60.0) -> None:
+        self.size = size
+        self.max_age = max_age
+        self._items: OrderedDict[Hashable, tuple[float, dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, now: float, read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None and 0.0 <= now - found[0] <= self.max_age:
+                self._items.move_to_end(key)
+                return found[1]
+        value = read()
+        with self._lock:
+            self._items[key] = (now, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def _range_reads(
+    connection: sa.Connection,
     model: ModelView,
-    traffic: Mapping[tuple[str, str], OperationalFigures],
-    *,
-    now: float,
-    range_key: str,
+    latest: Mapping[str, LatestWindow],
+    start: float,
+    end: float,
 ) -> dict[str, Any]:
-    """One model: its versions, prediction series, drift heatmap, quality, performance, alerts."""
-    # The range ends on a multiple of the heatmap's step, so that the buckets stay the same
-    # between two windows (a heatmap's columns do not slide at every refresh).
-    span = RANGES[range_key]
-    grain = span / HEATMAP_BUCKETS
-    end = math.ceil(now / grain) * grain
-    start = end - span
+    """The charts' data over ``[start, end]`` and the newest windows' quality flags."""
     versions = model.versions
-    with store.engine.connect() as connection:
-        latest = latest_windows(connection, model.name, versions)
-        series = {
-            v: prediction_series(
-                connection, model.name, v, start=start, end=end, buckets=SERIES_BUCKETS
-            )
-            for v in versions
-        }
-        drift = signal_grid(
-            connection, model.name, "feature_drift", start=start, end=end, buckets=HEATMAP_BUCKETS
+    series = {
+        v: prediction_series(
+            connection, model.name, v, start=start, end=end, buckets=SERIES_BUCKETS
         )
-        performance = signal_grid(
-            connection, model.name, "performance", start=start, end=end, buckets=SERIES_BUCKETS
-        )
-        payloads = {v: latest_payload(connection, model.name, v) for v in latest}
-    events = store.list_alert_events(
-        model=model.name, since=now - ALERT_HISTORY_SECONDS, limit=ALERT_EVENTS
+        for v in versions
+    }
+    drift = signal_grid(
+        connection, model.name, "feature_drift", start=start, end=end, buckets=HEATMAP_BUCKETS
     )
-    quality = {v: quality_rows(p) for v, p in payloads.items()}
+    performance = signal_grid(
+        connection, model.name, "performance", start=start, end=end, buckets=SERIES_BUCKETS
+    )
+    quality = {v: quality_rows(latest_payload(connection, model.name, v)) for v in latest}
     features = _features_by_drift(drift)
     metrics = sorted({metric for (_, metric) in performance.values})
     chart_items: dict[str, dict[str, Any]] = {}
@@ -228,17 +254,57 @@ def model_page(
             performance, metrics, versions, shown
         )
     return {
+        "has_series": bool(drawn),
+        "drift_versions": [v for v in versions if features.get(v)],
+        "metrics": metrics,
+        "quality": quality,
+        "charts": chart_items,
+    }
+
+
+def model_page(
+    store: PredictionStore,
+    model: ModelView,
+    traffic: Mapping[tuple[str, str], OperationalFigures],
+    *,
+    now: float,
+    range_key: str,
+    cache: RangeCache | None = None,
+) -> dict[str, Any]:
+    """One model: its versions, prediction series, drift heatmap, quality, performance, alerts.
+
+    With a ``cache``, the range's reads are reused until a version has a newer window.
+    """
+    # The range ends on a multiple of the heatmap's step, so that the buckets stay the same
+    # between two windows (a heatmap's columns do not slide at every refresh, and the cached
+    # reads stay valid until the range moves on by a step).
+    span = RANGES[range_key]
+    grain = span / HEATMAP_BUCKETS
+    end = math.ceil(now / grain) * grain
+    start = end - span
+    with store.engine.connect() as connection:
+        latest = latest_windows(connection, model.name, model.versions)
+
+        def read() -> dict[str, Any]:
+            return _range_reads(connection, model, latest, start, end)
+
+        if cache is None:
+            ranged = read()
+        else:
+            newest = tuple(sorted((v, w.result_id) for v, w in latest.items()))
+            key = (model.name, model.task, model.versions, range_key, end, newest)
+            ranged = cache.get(key, now, read)
+    events = store.list_alert_events(
+        model=model.name, since=now - ALERT_HISTORY_SECONDS, limit=ALERT_EVENTS
+    )
+    return {
         "model": model,
         "rows": _version_rows(model, latest, traffic),
         "range_key": range_key,
         "ranges": list(RANGES),
-        "has_series": any(series.values()),
-        "drift_versions": [v for v in versions if features.get(v)],
-        "metrics": metrics,
-        "quality": quality,
+        **ranged,
         "alerts": active_alerts(events),
         "history": events[:50],
-        "charts": chart_items,
         "now": now,
     }
 

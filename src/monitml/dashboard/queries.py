@@ -49,6 +49,7 @@ class LatestWindow:
     dataset_drift: bool | None
     drift_share: float | None
     prediction_mean: float | None
+    result_id: int | None = None  # the window's row: a newer window of the version has another
 
     @property
     def verdict(self) -> str:
@@ -117,6 +118,7 @@ def latest_windows(
     for version in versions:
         row = connection.execute(
             sa.select(
+                t.c.id,
                 t.c.run_at,
                 t.c.window_end,
                 t.c.window_rows,
@@ -137,6 +139,7 @@ def latest_windows(
                 None if row.dataset_drift is None else bool(row.dataset_drift),
                 row.drift_share,
                 row.prediction_mean,
+                int(row.id),
             )
     return found
 
