@@ -31,6 +31,28 @@ def test_the_latest_window_of_each_version_gives_its_verdict(
     assert latest["v2"].rows == 500
 
 
+def test_the_latest_window_names_its_row_so_a_newer_window_has_another(
+    filled_store: PredictionStore, payloads: dict[str, dict[str, Any]]
+) -> None:
+    with filled_store.engine.connect() as connection:
+        before = latest_windows(connection, "house-price", ["v1", "v2"])
+    saved = filled_store.save_monitor_result(
+        {
+            "model": "house-price",
+            "version": "v2",
+            "kind": "window",
+            "run_at": NOW + 60.0,
+            "window_end": NOW + 60.0,
+            "payload": payloads["drifted"],
+        }
+    )
+    with filled_store.engine.connect() as connection:
+        after = latest_windows(connection, "house-price", ["v1", "v2"])
+
+    assert after["v1"].result_id == before["v1"].result_id
+    assert after["v2"].result_id == saved != before["v2"].result_id
+
+
 def test_prediction_series_groups_the_windows_into_buckets_in_sql(
     filled_store: PredictionStore, payloads: dict[str, dict[str, Any]]
 ) -> None:
