@@ -77,16 +77,19 @@ def estimate(
         fail("give --score or --scores, not both")
     if task != "regression" and not (score or scores):
         fail(f"--task {task}: CBPE needs the classifier's scores: give --score or --scores")
-    # A classifier's estimate reads four columns, not every feature (DLE needs them all).
+    # A classifier's estimate reads four columns, not every feature (DLE reads its features).
     needed = None
     if task != "regression":
         needed = {target, prediction, *([score] if score else []), *_score_names(scores)}
+    elif features:  # DLE with named features reads only those (and what --ignore names)
+        needed = {target, prediction, *split_list(features), *split_list(ignore)}
+    if needed is not None:
         needed |= {timestamp} if timestamp else set()
     with user_errors():
         from monitml.estimation.chunking import parse_chunking  # noqa: PLC0415
 
         # Numeric columns without pandas: only for row chunks (period ones need pandas' times).
-        numeric = needed is not None and parse_chunking(chunk).rows is not None
+        numeric = task != "regression" and parse_chunking(chunk).rows is not None
         ref_frame = _read(reference, "REFERENCE", needed, numeric=numeric)
         cur_frame = _read(analysis, "ANALYSIS", needed, numeric=numeric)
         for column, option in ((target, "--target"), (prediction, "--prediction")):
