@@ -1,12 +1,12 @@
 """The model page's charts as compact JSON data; the browser draws them with BokehJS.
 
-The server used to build each figure with Bokeh and serialise it (``json_item``): 30–60 ms per
-figure on an idle core for even an empty figure, 100–600 ms under load, and a second to import
-Bokeh on a process's first page. Now it sends only what the charts show: a few arrays per
-series (at most ``SERIES_BUCKETS`` points, ``HEATMAP_BUCKETS`` columns: the reads downsample in
-SQL). ``static/charts.js`` builds the figures from this with BokehJS's own API
-(``Bokeh.Plotting``, served from Bokeh's package beside ``bokeh.min.js``), so the server never
-imports Bokeh.
+The server used to build each figure with Bokeh and serialise it (``json_item``): 32–42 ms
+(median) for even an empty figure at load 4 on the shared 2 cores, 50–170 ms a chart of the page
+at load 7–10 (85% of a 30-day page), and 0.5–0.9 s to import Bokeh on a process's first page.
+Now it sends only what the charts show: a few arrays per series (at most ``SERIES_BUCKETS``
+points, ``HEATMAP_BUCKETS`` columns: the reads downsample in SQL). ``static/charts.js`` builds
+the figures from this with BokehJS's own API (``Bokeh.Plotting``, served from Bokeh's package
+beside ``bokeh.min.js``), so the server never imports Bokeh.
 
 Every spec has ``kind`` (which drawing function) and ``title``; times are epoch milliseconds
 (what a Bokeh datetime axis takes).
