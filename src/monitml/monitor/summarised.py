@@ -68,6 +68,8 @@ from monitml.store.partitions import LogFragment, read_fragment
 
 __all__ = [
     "ChunkSummary",
+    "Part",
+    "Summariser",
     "SummaryPlan",
     "SummaryReference",
     "chunk_bounds",
