@@ -111,3 +111,21 @@ def test_a_parquet_source_that_does_not_exist_is_one_line_and_exit_2(
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1
     assert "no partitioned log at" in done.stderr
+
+
+def test_row_chunks_of_the_exported_log_are_the_row_chunks_of_the_store(
+    period_config: PeriodConfig, tmp_path: Path
+) -> None:
+    log = tmp_path / "log"
+    assert (
+        _run("log", "export", "--config", str(period_config.path), "--to", str(log)).returncode == 0
+    )
+
+    rows = ("--chunk", "100rows", "--version", "v2")
+    from_store = _check(period_config.path, tmp_path / "store.json", *rows)
+    from_log = _check(
+        period_config.path, tmp_path / "log.json", *rows, "--source", f"parquet:{log}"
+    )
+
+    assert [c["rows"] for c in from_log["chunks"]] == [100, 100, 40]
+    _assert_same(from_log, from_store)
