@@ -5,7 +5,7 @@ every second, and Debian's Prometheus scrapes both with ``deploy/prometheus/prom
 shipped (only the targets and the two global intervals are replaced) and evaluates the shipped
 rules. Every PromQL target of every committed dashboard, with its template variables filled in
 from the variables' own ``label_values`` queries, must return at least one series — except the
-panels listed in ``EXEMPT`` with the reason, and exactly those.
+panels listed in ``EXEMPT`` with the reason, and exactly those (none today).
 """
 
 from __future__ import annotations
@@ -41,12 +41,7 @@ DASHBOARDS = DEPLOY / "grafana" / "dashboards"
 PROMETHEUS_CONFIG = DEPLOY / "prometheus" / "prometheus.yml"
 
 # (dashboard uid, panel title) -> why the panel may be empty today. Nothing else may be.
-EXEMPT = {
-    ("monitml-drift", "Estimated performance"): (
-        "monitml_estimated_performance: no component exposes it yet (estimation is not wired "
-        "into the monitor's gauges)"
-    ),
-}
+EXEMPT: dict[tuple[str, str], str] = {}
 # Series Prometheus itself writes, not found on any /metrics page.
 PROMETHEUS_OWN = {"ALERTS": "Prometheus's series of its rules' pending and firing alerts"}
 # What Grafana puts in $__rate_interval for a 1 s scrape: at least four scrapes.

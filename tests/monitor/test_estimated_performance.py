@@ -84,3 +84,17 @@ def test_a_classifier_without_scores_in_its_reference_estimates_nothing() -> Non
     assert monitor.estimator is None
     assert result.estimated == {}
     assert result.to_dict()["estimated_performance"] == {}
+
+
+def test_a_window_read_from_the_log_before_any_label_arrives_is_still_estimated() -> None:
+    # The store gives an all-None label column, which pandas types as object, not float.
+    rng = np.random.default_rng(4)
+    regressor = ModelMonitor("m", _regression(rng, 4_000, 0.0), features=["x"], target="price")
+    window = _regression(rng, 500, 0.0).drop(columns="price").assign(label=None)
+    assert window["label"].dtype == object
+    assert set(regressor.evaluate(window, "v1").estimated) == {"mae", "rmse"}
+    classifier = ModelMonitor(
+        "c", _classifier(rng, 4_000, 0.0), features=["x"], target="churn", task="classification"
+    )
+    window = _classifier(rng, 500, 0.0).drop(columns="churn").assign(label=None)
+    assert "f1" in classifier.evaluate(window, "v1").estimated

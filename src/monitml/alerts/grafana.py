@@ -232,7 +232,7 @@ def _drift() -> Dashboard:
         ),
         Panel(
             "Estimated performance",
-            "Performance estimated without labels (empty until a component exposes it).",
+            "Performance estimated without labels (DLE for regressors, CBPE for classifiers).",
             (Query(f"monitml_estimated_performance{{{_BY_VERSION}}}", "{{version}} {{metric}}"),),
         ),
         Panel(

@@ -166,7 +166,9 @@ def _realised(frame: pd.DataFrame, target: str, prediction: str, side: str) -> N
     import pandas as pd  # noqa: PLC0415
 
     for column in (target, prediction):
-        if not pd.api.types.is_numeric_dtype(frame[column]):
+        # No labelled row at all (a window before its labels arrive) has nothing to check:
+        # its label column is then all None, which pandas types as object.
+        if len(frame) and not pd.api.types.is_numeric_dtype(frame[column]):
             raise DataError(f"column '{column}' is not numeric in the {side} data")
     truth = frame[target].to_numpy(np.float64, na_value=np.nan)
     predicted = frame[prediction].to_numpy(np.float64, na_value=np.nan)
