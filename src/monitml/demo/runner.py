@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,7 +98,8 @@ def _overrides(values: dict[str, str]) -> Iterator[None]:
 
 def run_demo(out: Path, *, serve: bool = False, console: Console | None = None) -> DemoOutcome:
     """Run both stories into ``out``; with ``serve``, keep the gateway up until interrupted."""
-    console = console or Console()
+    # A pipe or a CI log gets Rich's 80 columns, which fold the monthly tables: give it room.
+    console = console or Console(width=None if sys.stdout.isatty() else 140)
     _fresh(out)
     with console.status("Training v1 and v2 on Ames 2006–2007, the delay classifier on Q1 2013"):
         config_path = write_config(out, dict(os.environ))
