@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
-from monitml.dashboard.operational import OperationalRates, histogram_quantile
+from monitml.dashboard.operational import OperationalRates
 
 
 def metrics(ok: float, errors: float, fast: float, slow: float, created: float = 0.0) -> str:
@@ -65,19 +63,3 @@ def test_the_first_read_gives_the_figures_since_the_counters_were_created() -> N
 
 def test_no_metrics_text_gives_no_figures() -> None:
     assert OperationalRates(lambda: "").figures() == {}
-
-
-@pytest.mark.parametrize(
-    ("q", "buckets", "expected"),
-    [
-        pytest.param(0.5, {0.1: 0.0, 0.2: 10.0, math.inf: 10.0}, 0.15, id="inside-a-bucket"),
-        pytest.param(0.95, {0.1: 5.0, math.inf: 10.0}, 0.1, id="in-the-open-bucket"),
-        pytest.param(0.5, {0.1: 0.0, math.inf: 0.0}, None, id="no-requests"),
-    ],
-)
-def test_histogram_quantile_interpolates_as_prometheus_does(
-    q: float, buckets: dict[float, float], expected: float | None
-) -> None:
-    assert histogram_quantile(q, buckets) == (
-        expected if expected is None else pytest.approx(expected)
-    )

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 
 from prometheus_client.parser import text_string_to_metric_families
 
-__all__ = ["OperationalFigures", "OperationalRates", "histogram_quantile"]
+from monitml.stats.histograms import histogram_quantile
+
+__all__ = ["OperationalFigures", "OperationalRates"]
 
 Key = tuple[str, str]
 REQUESTS = "monitml_requests_total"
@@ -75,30 +77,6 @@ def _parse(text: str, at: float) -> _Read:
         created,
         {key: dict(value) for key, value in buckets.items()},
     )
-
-
-def histogram_quantile(q: float, cumulative: dict[float, float]) -> float | None:
-    """The ``q`` quantile of cumulative bucket counts ``{upper bound: count}``; None if empty.
-
-    >>> histogram_quantile(0.5, {0.1: 0.0, 0.2: 10.0, math.inf: 10.0})
-    0.15
-    """
-    bounds = sorted(cumulative)
-    total = cumulative[bounds[-1]] if bounds else 0.0
-    if total <= 0:
-        return None
-    rank = q * total
-    previous_bound, previous_count = 0.0, 0.0
-    for bound in bounds:
-        count = cumulative[bound]
-        if count >= rank:
-            if math.isinf(bound):
-                return previous_bound
-            width = count - previous_count
-            share = (rank - previous_count) / width if width > 0 else 0.0
-            return previous_bound + (bound - previous_bound) * share
-        previous_bound, previous_count = bound, count
-    return previous_bound
 
 
 class OperationalRates:

@@ -8,12 +8,13 @@ into rates, so MonitML's own alert rules can use ``error_rate``, ``latency_p95``
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from prometheus_client.parser import text_string_to_metric_families
+
+from monitml.stats.histograms import histogram_quantile
 
 __all__ = ["OperationalSampler"]
 
@@ -49,26 +50,6 @@ def _parse(text: str, at: float) -> _Snapshot:
     return snapshot
 
 
-def _quantile(q: float, deltas: dict[float, float]) -> float | None:
-    """``histogram_quantile`` as Prometheus computes it (linear within a bucket)."""
-    bounds = sorted(deltas)
-    total = deltas[bounds[-1]] if bounds else 0.0
-    if total <= 0:
-        return None
-    rank = q * total
-    previous_bound, previous_count = 0.0, 0.0
-    for bound in bounds:
-        count = deltas[bound]
-        if count >= rank:
-            if math.isinf(bound):
-                return previous_bound
-            width = count - previous_count
-            share = (rank - previous_count) / width if width > 0 else 0.0
-            return previous_bound + (bound - previous_bound) * share
-        previous_bound, previous_count = bound, count
-    return previous_bound
-
-
 class OperationalSampler:
     """Rates between two reads of the gateway's metrics text."""
 
@@ -95,7 +76,7 @@ class OperationalSampler:
                 samples.append(("error_rate", labels, failed / delta))
             old = previous.buckets.get(key, {})
             deltas = {b: c - old.get(b, 0.0) for b, c in current.buckets.get(key, {}).items()}
-            p95 = _quantile(0.95, deltas)
+            p95 = histogram_quantile(0.95, deltas)
             if p95 is not None:
                 samples.append(("latency_p95", labels, p95))
         return samples
