@@ -25,6 +25,19 @@ import pytest
 import sqlalchemy as sa
 
 PACKAGE_DATA = Path(__file__).resolve().parents[1] / "src" / "monitml" / "data"
+# Debian's Chromium (make test installs it), never a browser Playwright downloads. Without the
+# background-networking flags it keeps dialling out, which this machine's network refuses.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
@@ -343,3 +356,16 @@ def period_config(tmp_path_factory: pytest.TempPathFactory) -> PeriodConfig:
     finally:
         store.dispose()
     return PeriodConfig(path, start, days)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium driven by Playwright, one per test module."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make test does it)")
+    from playwright import sync_api  # noqa: PLC0415 - only the browser tests need it
+
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright import sync_api
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
@@ -25,17 +24,6 @@ from monitml.store import PredictionStore
 from .conftest import MODEL, NOW, running
 from .test_gateway_ui import TOKEN, write_config
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # The number of non-transparent pixels of some canvases (Playwright's CSS pierces Bokeh's
 # shadow roots, a plain querySelectorAll would not).
 PAINTED = """canvases => canvases.reduce((n, c) => {
@@ -45,14 +33,6 @@ PAINTED = """canvases => canvases.reduce((n, c) => {
   }, 0)"""
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Watched:

@@ -7,12 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright import sync_api
 
 from monitml.report.period_html import write_period_html
 
 from .period_builder import year_of_flights
-from .test_browser import ARGS, CHROMIUM
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -54,31 +52,28 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def page() -> Iterator[tuple[Any, list[str], list[str]]]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
-        leaks: list[str] = []
-        problems: list[str] = []
+def page(browser: Any) -> Iterator[tuple[Any, list[str], list[str]]]:
+    context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
+    leaks: list[str] = []
+    problems: list[str] = []
 
-        def only_files(route: Any) -> None:
-            if route.request.url.startswith("file://"):
-                route.continue_()
-            else:
-                leaks.append(route.request.url)
-                route.abort()
+    def only_files(route: Any) -> None:
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            leaks.append(route.request.url)
+            route.abort()
 
-        context.route("**/*", only_files)
-        page = context.new_page()
-        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-        page.on(
-            "console",
-            lambda msg: problems.append(f"console: {msg.text}") if msg.type == "error" else None,
-        )
-        page.on("requestfailed", lambda req: problems.append(f"failed request: {req.url}"))
-        yield page, leaks, problems
-        context.close()
-        browser.close()
+    context.route("**/*", only_files)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.on(
+        "console",
+        lambda msg: problems.append(f"console: {msg.text}") if msg.type == "error" else None,
+    )
+    page.on("requestfailed", lambda req: problems.append(f"failed request: {req.url}"))
+    yield page, leaks, problems
+    context.close()
 
 
 def test_the_report_opens_offline_and_draws_every_chart(
