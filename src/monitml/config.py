@@ -28,6 +28,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from monitml.alerts.durations import Duration
 from monitml.alerts.settings import AlertsSettings
 from monitml.errors import ConfigError
+from monitml.promotion.settings import PromotionConfig, RegistryConfig, TrainingConfig
 from monitml.serving.routing import check_routing
 
 __all__ = [
@@ -139,6 +140,21 @@ class ModelConfig(_Section):
     sticky_key: str | None = Field(
         None, description="A feature (or 'id') whose value always picks the same version."
     )
+    segments: list[str] = Field(
+        default_factory=list,
+        description="Columns whose values (or quantile bins) get their own performance, over time.",
+    )
+    fallback: str | None = Field(
+        None,
+        description="Version answering a request whose inputs are outside the reference's range "
+        "or in categories it never saw (null: the routed version answers).",
+    )
+    training: TrainingConfig | None = Field(
+        None, description="How monitml retrain fits a challenger (null: it cannot)."
+    )
+    promotion: PromotionConfig | None = Field(
+        None, description="How a registered challenger is promoted through the routing weights."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -156,6 +172,10 @@ class ModelConfig(_Section):
         if not self.routing:
             raise ValueError(".routing: required when a model has several versions")
         check_routing(self.routing, self.shadow, self.versions)
+        if self.fallback is not None and self.fallback not in self.versions:
+            raise ValueError(
+                f".fallback: {self.fallback!r} is not one of the versions {sorted(self.versions)}"
+            )
         if self.features is None and self.reference is None:
             raise ValueError(".features: give the features, or a 'reference' to infer them from")
         return self
@@ -338,6 +358,7 @@ class Settings(BaseSettings):
     monitor: MonitorConfig = MonitorConfig()
     dashboard: DashboardConfig = DashboardConfig()
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
+    registry: RegistryConfig = RegistryConfig()
     # Where relative paths were resolved from (the config file's folder).
     base_dir: Path = Field(default=Path(), exclude=True)
 

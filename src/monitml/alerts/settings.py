@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -145,6 +145,11 @@ class AlertRule(_Section):
     labels: dict[str, str] = Field(default_factory=dict, description="Extra labels.")
     annotations: dict[str, str] = Field(
         default_factory=dict, description="summary, description …; {{ $labels.x }}, {{ $value }}."
+    )
+    actions: list[Literal["retrain"]] = Field(
+        default_factory=list,
+        description="What the monitor does when the alert fires: retrain fits, gates and "
+        "registers a challenger (the model needs a training section).",
     )
 
     @field_validator("name")

@@ -21,7 +21,7 @@ from sqlalchemy import exc
 from sqlalchemy.dialects import postgresql, sqlite
 
 from monitml.errors import StoreError
-from monitml.store import results, shared
+from monitml.store import registered, results, shared
 from monitml.store.bulk import insert_rows
 from monitml.store.encoding import dumps
 from monitml.store.engine import (
@@ -345,6 +345,50 @@ class PredictionStore:
         """The alert engine state saved under ``name``, or None."""
         with self._connection_errors(), self.engine.connect() as connection:
             return shared.load_alert_state(connection, name)
+
+    # -- versions registered after start-up, promotions (see monitml.store.registered) -------
+
+    def register_version(
+        self, model: str, version: str, source: Mapping[str, Any], payload: Mapping[str, Any]
+    ) -> int:
+        """Record a version every replica will serve; return its store-wide revision."""
+        options = {"monitml_sqlite_begin": "BEGIN IMMEDIATE"}
+        with (
+            self._connection_errors(),
+            self.engine.connect().execution_options(**options) as connection,
+            connection.begin(),
+        ):
+            return registered.register_version(connection, model, version, source, payload)
+
+    def list_versions(self, model: str | None = None) -> list[dict[str, Any]]:
+        """Registered versions, oldest registration first."""
+        with self._connection_errors(), self.engine.connect() as connection:
+            return registered.list_versions(connection, model)
+
+    def versions_revision(self) -> int:
+        """The newest registration's revision (0: none); cheap enough to poll."""
+        with self._connection_errors(), self.engine.connect() as connection:
+            return registered.versions_revision(connection)
+
+    def save_promotion(self, model: str, state: Mapping[str, Any]) -> None:
+        """Replace the promotion state of ``model``."""
+        with self._connection_errors(), self.engine.begin() as connection:
+            registered.save_promotion(connection, model, state)
+
+    def load_promotion(self, model: str) -> dict[str, Any] | None:
+        """The promotion state of ``model``, or None."""
+        with self._connection_errors(), self.engine.connect() as connection:
+            return registered.load_promotion(connection, model)
+
+    def list_promotions(self) -> dict[str, dict[str, Any]]:
+        """Every model's promotion state."""
+        with self._connection_errors(), self.engine.connect() as connection:
+            return registered.list_promotions(connection)
+
+    def delete_promotion(self, model: str) -> bool:
+        """Forget the promotion state of ``model``."""
+        with self._connection_errors(), self.engine.begin() as connection:
+            return registered.delete_promotion(connection, model)
 
     def prune_write_batches(self, older_than: float) -> int:
         """Forget writer batch ids committed before ``older_than`` (epoch seconds)."""

@@ -29,9 +29,11 @@ from monitml.store.tables import (
     labels,
     leases,
     metadata,
+    model_versions,
     monitor_results,
     monitor_signal_hours,
     monitor_signals,
+    promotions,
     routing,
     schema_version,
     write_batches,
@@ -131,6 +133,12 @@ def _add_signal_hours(connection: sa.Connection) -> None:
     connection.execute(h.insert().from_select([h.c[name] for name in columns], summed))
 
 
+def _add_registered_versions(connection: sa.Connection) -> None:
+    """Versions registered by ``monitml retrain``, and promotion states."""
+    for table in (model_versions, promotions):
+        table.create(connection, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "predictions, labels, references, monitor results, alerts", _create_tables),
     Migration(2, "monitor result summaries and signals, for the dashboard", _add_result_summaries),
@@ -138,6 +146,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         3, "routing, leases and alert state shared by replicas; age indexes", _add_shared_state
     ),
     Migration(4, "monitor signals summed per hour, for the dashboard", _add_signal_hours),
+    Migration(5, "versions registered after start-up; promotion states", _add_registered_versions),
 )
 
 

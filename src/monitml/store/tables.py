@@ -22,10 +22,12 @@ __all__ = [
     "labels",
     "leases",
     "metadata",
+    "model_versions",
     "monitor_results",
     "monitor_signal_hours",
     "monitor_signals",
     "predictions",
+    "promotions",
     "references",
     "routing",
     "schema_version",
@@ -228,6 +230,29 @@ alert_state = sa.Table(
     "monitml_alert_state",
     metadata,
     sa.Column("name", sa.String, primary_key=True),
+    sa.Column("state", JsonText, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+)
+
+# Versions registered after start-up (by ``monitml retrain``): every gateway replica polls
+# ``max(revision)`` as it does for routing, and loads a new version from its ``source``.
+model_versions = sa.Table(
+    "monitml_model_versions",
+    metadata,
+    sa.Column("model", sa.String, primary_key=True),
+    sa.Column("version", sa.String, primary_key=True),
+    sa.Column("source", JsonText, nullable=False),
+    sa.Column("payload", JsonText, nullable=False),
+    sa.Column("revision", sa.BigInteger, nullable=False),
+    sa.Column("registered_at", sa.Double, nullable=False),
+)
+
+# One promotion per model at a time: its plan, step, checks and history, saved whole by the
+# process that drives it, so that another process (after a restart or a failover) goes on.
+promotions = sa.Table(
+    "monitml_promotions",
+    metadata,
+    sa.Column("model", sa.String, primary_key=True),
     sa.Column("state", JsonText, nullable=False),
     sa.Column("updated_at", sa.Double, nullable=False),
 )
