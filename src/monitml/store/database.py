@@ -213,8 +213,10 @@ class PredictionStore:
         Columns: one per feature; ``prediction``; ``proba_<class>`` when probabilities were
         logged; ``label`` (joined by record id, missing when unknown or ``with_labels=False``);
         ``timestamp`` (epoch seconds); ``version``, ``shadow``, ``record_id``, ``request_id``,
-        ``latency_seconds``. Rows have ``start <= timestamp < end``; ``last_n`` keeps the most
-        recent ones of those. Shadow predictions are left out unless ``include_shadow``.
+        ``latency_seconds``; ``fallback`` and ``replaced_version`` (why the model's fallback
+        answered, for which routed version; None otherwise). Rows have ``start <= timestamp <
+        end``; ``last_n`` keeps the most recent ones of those. Shadow predictions are left out
+        unless ``include_shadow``.
         """
         if last_n is not None and last_n < 1:
             raise ValueError(
@@ -233,6 +235,8 @@ class PredictionStore:
             json_text(p.c.prediction),
             json_text(p.c.probabilities),
             label_column,
+            p.c.fallback,
+            p.c.replaced_version,
         ).where(p.c.model == model)
         if with_labels:
             query = query.select_from(

@@ -61,6 +61,8 @@ ROW_COLUMNS = (
     "prediction",
     "probabilities",
     "latency_seconds",
+    "fallback",
+    "replaced_version",
 )
 
 
@@ -78,6 +80,8 @@ def row_values(record: PredictionRecord) -> tuple[Any, ...]:
         dumps(record.prediction),
         None if probabilities is None else dumps(probabilities),
         record.latency_seconds,
+        record.fallback,
+        record.replaced_version,
     )
 
 
@@ -94,11 +98,13 @@ def record_to_json(record: PredictionRecord) -> dict[str, Any]:
         "latency_seconds": record.latency_seconds,
         "shadow": record.shadow,
         "probabilities": record.probabilities,
+        "fallback": record.fallback,
+        "replaced_version": record.replaced_version,
     }
 
 
 def record_from_json(data: dict[str, Any]) -> PredictionRecord:
-    """The record that :func:`record_to_json` wrote."""
+    """The record that :func:`record_to_json` wrote (before MonitML had fallbacks, too)."""
     return PredictionRecord(
         request_id=data["request_id"],
         record_id=data["record_id"],
@@ -110,4 +116,6 @@ def record_from_json(data: dict[str, Any]) -> PredictionRecord:
         latency_seconds=data["latency_seconds"],
         shadow=data["shadow"],
         probabilities=data["probabilities"],
+        fallback=data.get("fallback"),
+        replaced_version=data.get("replaced_version"),
     )

@@ -223,6 +223,8 @@ def _select(model: str) -> sa.Select[Any]:
             json_text(p.c.prediction),
             json_text(p.c.probabilities),
             json_text(lab.c.label),
+            p.c.fallback,
+            p.c.replaced_version,
         )
         .select_from(
             p.outerjoin(lab, sa.and_(lab.c.model == p.c.model, lab.c.record_id == p.c.record_id))

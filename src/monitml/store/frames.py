@@ -31,6 +31,8 @@ WINDOW_SELECT_ORDER = (
     "prediction",
     "probabilities",
     "label",
+    "fallback",
+    "replaced_version",
 )
 # Columns of every window frame, besides the features and the proba_<class> columns.
 META_COLUMNS = (
@@ -42,6 +44,8 @@ META_COLUMNS = (
     "latency_seconds",
     "prediction",
     "label",
+    "fallback",
+    "replaced_version",
 )
 FEATURE_PREFIX = "feature_"
 PROBA_PREFIX = "proba_"
@@ -94,6 +98,9 @@ def frame_from_rows(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
             "version": by_name["version"],
             "shadow": [bool(v) for v in by_name["shadow"]],
             "latency_seconds": by_name["latency_seconds"],
+            # Why the model's fallback answered, and for which routed version (else None).
+            "fallback": by_name["fallback"],
+            "replaced_version": by_name["replaced_version"],
         }
     )
     outputs = pd.DataFrame({"prediction": _parse_all(by_name["prediction"])})

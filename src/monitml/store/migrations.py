@@ -33,6 +33,7 @@ from monitml.store.tables import (
     monitor_results,
     monitor_signal_hours,
     monitor_signals,
+    predictions,
     promotions,
     routing,
     schema_version,
@@ -139,6 +140,24 @@ def _add_registered_versions(connection: sa.Connection) -> None:
         table.create(connection, checkfirst=True)
 
 
+def _add_fallback_columns(connection: sa.Connection) -> None:
+    """``predictions.fallback`` and ``predictions.replaced_version``, null on the rows logged
+    before (no fallback answered them)."""
+    table, preparer = predictions, connection.dialect.identifier_preparer
+    # A store downgraded by hand (or by a test) may have them already.
+    present = {column["name"] for column in sa.inspect(connection).get_columns(table.name)}
+    for name in ("fallback", "replaced_version"):
+        if name in present:
+            continue
+        kind = table.c[name].type.compile(dialect=connection.dialect)
+        connection.execute(
+            sa.text(
+                f"ALTER TABLE {preparer.format_table(table)} "
+                f"ADD COLUMN {preparer.quote(name)} {kind}"
+            )
+        )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "predictions, labels, references, monitor results, alerts", _create_tables),
     Migration(2, "monitor result summaries and signals, for the dashboard", _add_result_summaries),
@@ -147,6 +166,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(4, "monitor signals summed per hour, for the dashboard", _add_signal_hours),
     Migration(5, "versions registered after start-up; promotion states", _add_registered_versions),
+    Migration(
+        6, "why a fallback answered a prediction, and for which version", _add_fallback_columns
+    ),
 )
 
 

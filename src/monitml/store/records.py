@@ -19,7 +19,9 @@ class PredictionRecord:
     """One answered (or shadow) prediction, as logged.
 
     ``record_id`` is the caller's ``id`` when given (labels join on it), else a generated one.
-    ``timestamp`` is seconds since the Unix epoch, UTC.
+    ``timestamp`` is seconds since the Unix epoch, UTC. ``fallback`` is why the model's fallback
+    version answered instead of the routed one (``"out_of_range"``, ``"unseen_category"``), and
+    ``replaced_version`` the routed version it answered for; both None for a plain prediction.
     """
 
     request_id: str
@@ -32,6 +34,8 @@ class PredictionRecord:
     latency_seconds: float
     shadow: bool = False
     probabilities: dict[str, float] | None = field(default=None)
+    fallback: str | None = None
+    replaced_version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,6 +75,10 @@ predictions = sa.Table(
     sa.Column("prediction", JsonText, nullable=False),
     sa.Column("probabilities", JsonText, nullable=True),
     sa.Column("latency_seconds", sa.Double, nullable=False),
+    # Set when the model's fallback version answered instead of the routed one (migration 6):
+    # why ("out_of_range", "unseen_category") and which routed version it answered for.
+    sa.Column("fallback", sa.String, nullable=True),
+    sa.Column("replaced_version", sa.String, nullable=True),
     # Windows filter by model and time, with or without a version; labels join on record_id.
     sa.Index(None, "model", "version", "ts"),
     sa.Index(None, "model", "ts"),
