@@ -67,3 +67,18 @@ def test_the_performance_chart_shows_only_the_chosen_metric_and_skips_empty_line
         ("rmse v1", True, [3.0, 4.0]),
     ]
     assert spec["lines"][1]["at"] == [30_000.0, 90_000.0]
+
+
+def test_estimated_performance_is_drawn_dashed_beside_the_realised_metric() -> None:
+    realised = Bucketed(start=0.0, step=60.0, buckets=3)
+    realised.values[("v1", "rmse")] = {0: 3.0}
+    estimated = Bucketed(start=0.0, step=60.0, buckets=3)
+    estimated.values[("v1", "rmse")] = {0: 2.8, 1: 3.5, 2: 3.9}
+
+    spec = performance_chart(realised, ["rmse"], ["v1"], "rmse", estimated)
+
+    assert [(line["label"], line["dash"], line["value"]) for line in spec["lines"]] == [
+        ("rmse v1", "solid", [3.0]),
+        ("estimated rmse v1", "dashed", [2.8, 3.5, 3.9]),
+    ]
+    assert "estimated" in spec["title"]

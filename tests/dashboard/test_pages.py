@@ -66,7 +66,13 @@ def test_the_model_page_sends_each_chart_as_data_the_drift_heatmap_most_drifting
     assert set(drift["features"][:2]) == {"area", "street"}
     assert max(drift["share"]) == 1.0
     performance = charts["chart-performance"]
-    assert [line["label"] for line in performance["lines"] if line["visible"]] == ["rmse v2"]
+    visible = [(line["label"], line["dash"]) for line in performance["lines"] if line["visible"]]
+    # v1's windows have no labels: only its estimate; v2's have both, side by side.
+    assert visible == [
+        ("estimated rmse v1", "dashed"),
+        ("rmse v2", "solid"),
+        ("estimated rmse v2", "dashed"),
+    ]
 
 
 def test_a_refresh_without_a_new_window_reuses_the_range_reads_and_a_new_window_is_read(

@@ -63,6 +63,12 @@ def test_a_window_payload_gives_its_summary_columns_and_one_signal_per_feature_a
     ]
 
 
+def test_estimated_performance_in_a_payload_gives_its_own_signals() -> None:
+    payload = {"rows": 50, "estimated_performance": {"mae": 1.5, "rmse": float("nan")}}
+
+    assert summarise(payload)[1] == [("estimated_performance", "mae", 1.5)]
+
+
 @pytest.mark.parametrize(
     "payload",
     [

@@ -79,25 +79,39 @@ def drift_heatmap(grid: Bucketed, version: str, features: Sequence[str]) -> dict
 
 
 def performance_chart(
-    grid: Bucketed, metrics: Sequence[str], versions: Sequence[str], shown: str
+    grid: Bucketed,
+    metrics: Sequence[str],
+    versions: Sequence[str],
+    shown: str,
+    estimated: Bucketed | None = None,
 ) -> dict[str, Any]:
-    """Every performance metric per version over time in one figure (labelled windows only).
+    """Every performance metric per version over time in one figure.
 
-    Only ``shown`` is drawn at first (the metrics differ in scale); clicking a legend entry
-    shows or hides a metric.
+    Realised metrics (labelled windows) are solid lines; ``estimated`` metrics (CBPE, DLE, on
+    windows whose labels have not arrived) are dashed, so the two can be read side by side once
+    labels come. Only ``shown`` is drawn at first (the metrics differ in scale); clicking a
+    legend entry shows or hides a line.
     """
     lines = []
+    sources = [("", grid, "solid")]
+    if estimated is not None:
+        sources.append(("estimated ", estimated, "dashed"))
     for metric in metrics:
         for version in versions:
-            cells = sorted(grid.values.get((version, metric), {}).items())
-            if not cells:
-                continue
-            lines.append(
-                {
-                    "label": f"{metric} {version}",
-                    "visible": metric == shown,
-                    "at": _centres_ms(grid, [index for index, _ in cells]),
-                    "value": _finite(value for _, value in cells),
-                }
-            )
-    return {"kind": "performance", "title": "Performance on labelled windows", "lines": lines}
+            for prefix, source, dash in sources:
+                cells = sorted(source.values.get((version, metric), {}).items())
+                if not cells:
+                    continue
+                lines.append(
+                    {
+                        "label": f"{prefix}{metric} {version}",
+                        "visible": metric == shown,
+                        "dash": dash,
+                        "at": _centres_ms(source, [index for index, _ in cells]),
+                        "value": _finite(value for _, value in cells),
+                    }
+                )
+    title = "Performance on labelled windows"
+    if estimated is not None and estimated.values:
+        title = "Performance: realised (labelled windows) and estimated (dashed, no labels yet)"
+    return {"kind": "performance", "title": title, "lines": lines}

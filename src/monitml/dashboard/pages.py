@@ -237,9 +237,17 @@ def _range_reads(
     performance = signal_grid(
         connection, model.name, "performance", start=start, end=end, buckets=SERIES_BUCKETS
     )
+    estimated = signal_grid(
+        connection,
+        model.name,
+        "estimated_performance",
+        start=start,
+        end=end,
+        buckets=SERIES_BUCKETS,
+    )
     quality = {v: quality_rows(latest_payload(connection, model.name, v)) for v in latest}
     features = _features_by_drift(drift)
-    metrics = sorted({metric for (_, metric) in performance.values})
+    metrics = sorted({metric for (_, metric) in [*performance.values, *estimated.values]})
     chart_items: dict[str, dict[str, Any]] = {}
     drawn = {v: points for v, points in series.items() if points}
     if drawn:
@@ -251,7 +259,7 @@ def _range_reads(
     if metrics:
         shown = primary_metric(model.task, metrics)
         chart_items["chart-performance"] = charts.performance_chart(
-            performance, metrics, versions, shown
+            performance, metrics, versions, shown, estimated
         )
     return {
         "has_series": bool(drawn),

@@ -32,6 +32,7 @@ SIGNALS = {
     "feature_drift": "feature (1 when it drifted)",
     "missing_share": "feature",
     "performance": "metric",
+    "estimated_performance": "metric (estimated without labels: CBPE, DLE)",
 }
 
 
@@ -72,8 +73,9 @@ def summarise(payload: Any) -> tuple[dict[str, Any], list[tuple[str, str, float]
         missing = _number(current.get("missing_share"))
         if missing is not None:
             signals.append(("missing_share", str(name), missing))
-    for metric, value in _mapping(payload.get("performance")).items():
-        number = _number(value)
-        if number is not None:
-            signals.append(("performance", str(metric), number))
+    for signal in ("performance", "estimated_performance"):
+        for metric, value in _mapping(payload.get(signal)).items():
+            number = _number(value)
+            if number is not None:
+                signals.append((signal, str(metric), number))
     return columns, signals

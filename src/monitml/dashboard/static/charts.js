@@ -103,7 +103,7 @@ window.MonitmlCharts = (function () {
       });
       return plot.line({ field: "at" }, { field: "value" }, {
         source, color: CATEGORY10[i % CATEGORY10.length], line_width: 2,
-        legend_label: line.label, visible: line.visible,
+        line_dash: line.dash || "solid", legend_label: line.label, visible: line.visible,
       });
     });
     plot.add_tools(hover(lines, [["time", "@at{%F %H:%M}"], ["value", "@value{0.[0000]}"]]));
