@@ -107,6 +107,14 @@ class PromotionConfig(_Section):
         description="Most the challenger's realised or estimated performance may be worse than "
         "the champion's on the same window, as a share of the champion's.",
     )
+    max_prediction_drift: float = Field(
+        0.5,
+        ge=0,
+        description="Largest effect size (in standard deviations of the champion's predictions; "
+        "for classes, the drift method's category-share effect) by which the challenger's "
+        "predictions may differ from the champion's on the same requests once the drift method "
+        "flags them. A retrained model is expected to differ a little; a broken one, a lot.",
+    )
 
     @model_validator(mode="after")
     def _rising_to_all(self) -> Self:
