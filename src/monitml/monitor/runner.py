@@ -6,7 +6,9 @@ evaluates alerts and notifies. The others stand by and try the lease every inter
 PostgreSQL a standby takes over within one interval of the active one dying, on SQLite within
 the lease's expiry plus one interval. ``on_takeover`` runs each time a monitor becomes active,
 before its first pass: that is where the alert state the previous one saved is read back, so
-that an alert already notified is not notified again.
+that an alert already notified is not notified again. ``after_pass`` runs at the end of each
+pass, so also only on the active monitor (the promotion driver is one): a failure there is
+logged and does not undo the pass.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class MonitorRunner:
         clock: Callable[[], float] = time.time,
         lease: Lease | None = None,
         on_takeover: Callable[[], None] | None = None,
+        after_pass: Callable[[float], None] | None = None,
     ) -> None:
         self.store = store
         self.monitors = dict(monitors)
@@ -65,6 +68,7 @@ class MonitorRunner:
         self.clock = clock
         self.lease = lease
         self.on_takeover = on_takeover
+        self.after_pass = after_pass
         self.active = False  # holds the lease (or needs none) and has taken over
         self.last_results: list[WindowResult] = []
 
@@ -81,6 +85,11 @@ class MonitorRunner:
         if self.sink is not None:
             self.sink(samples, now)
         self.last_results = results
+        if self.after_pass is not None:
+            try:
+                self.after_pass(now)
+            except Exception:  # extra work must not cost the pass its results
+                logger.exception("monitor: the work after the pass failed")
         return results
 
     def _run_version(
