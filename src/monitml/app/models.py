@@ -2,7 +2,8 @@
 
 Every problem is a :class:`~monitml.errors.ConfigError` naming the key, found at start rather
 than on the first request: a reference that cannot be read or lacks a feature, a model file
-that cannot be loaded, a version that cannot predict one reference row.
+that cannot be loaded, a version that cannot predict one reference row, a fallback without a
+reference. The fallback's bounds (the reference's range and categories) are computed here.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from monitml.config import ModelConfig
 from monitml.errors import ConfigError, DataError, ModelError
 from monitml.schema import ColumnMapping, dtype_family, infer_schema
 from monitml.serving import Feature, FeatureSchema, Router, Routing, ServedModel
+from monitml.serving.fallback import FallbackGuard, InputBounds
 from monitml.serving.features import FeatureKind, JsonType
 from monitml.serving.loaders import Predictor, load_entrypoint, load_file, make_predictor
 
-__all__ = ["build_served_model", "read_reference"]
+__all__ = ["build_served_model", "input_bounds", "read_reference"]
 
 
 def read_reference(path: Path, key: str) -> pd.DataFrame:
@@ -123,6 +125,37 @@ def _load_version(
     return predictor
 
 
+def input_bounds(reference: pd.DataFrame, features: FeatureSchema) -> InputBounds:
+    """What the reference saw, computed once here so that the gateway only compares: ``(min,
+    max)`` of each numerical feature, the set of values of each categorical one (missing values
+    left out; a feature with none is not checked)."""
+    ranges: dict[str, tuple[float, float]] = {}
+    categories: dict[str, frozenset[Any]] = {}
+    for feature in features:
+        column = reference[feature.name].dropna()
+        if feature.kind == "numerical":
+            numbers = pd.to_numeric(column, errors="coerce").dropna()
+            if not numbers.empty:
+                ranges[feature.name] = (float(numbers.min()), float(numbers.max()))
+        elif not column.empty:
+            categories[feature.name] = frozenset(
+                v.item() if hasattr(v, "item") else v for v in column.unique()
+            )
+    return InputBounds(ranges, categories)
+
+
+def _fallback_guard(
+    name: str, config: ModelConfig, features: FeatureSchema, reference: pd.DataFrame | None
+) -> FallbackGuard | None:
+    if config.fallback is None:
+        return None
+    if reference is None:
+        raise ConfigError(
+            f"models.{name}.fallback: needs the model's 'reference', the inputs it was trained on"
+        )
+    return FallbackGuard(config.fallback, input_bounds(reference, features))
+
+
 def build_served_model(name: str, config: ModelConfig, *, seed: int | None = None) -> ServedModel:
     """Load everything one model needs, or fail with a ConfigError naming the key."""
     reference = None
@@ -154,4 +187,5 @@ def build_served_model(name: str, config: ModelConfig, *, seed: int | None = Non
         router=Router(Routing(config.routing, tuple(config.shadow)), seed=seed),
         target=config.target,
         sticky_key=config.sticky_key,
+        fallback=_fallback_guard(name, config, features, reference),
     )

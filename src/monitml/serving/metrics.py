@@ -178,6 +178,14 @@ class GatewayMetrics:
             registry=r,
         )
         self._rejected = {reason: self.rejected_requests.labels(reason) for reason in REJECTIONS}
+        self.fallbacks = Counter(
+            "monitml_fallback_total",
+            "Records answered by the model's fallback version instead of the routed version "
+            "(the version label), by reason: out_of_range or unseen_category.",
+            ["model", "version", "reason"],
+            registry=r,
+        )
+        self._fallback_children: dict[tuple[str, str, str], Any] = {}
         if self.folder is None:
             r.register(ProcessMetrics())
         self._children: dict[tuple[str, str], _VersionChildren] = {}
@@ -219,6 +227,20 @@ class GatewayMetrics:
         children = self.children(model, version)
         children.error.inc()
         children.duration.observe(seconds)
+
+    def fell_back(self, model: str, replaced: str, reason: str, records: int = 1) -> None:
+        """``records`` routed to ``replaced`` were answered by the fallback, for ``reason``."""
+        key = (model, replaced, reason)
+        child = self._fallback_children.get(key)
+        if child is None:
+            child = self._fallback_children[key] = self.fallbacks.labels(*key)
+        child.inc(records)
+
+    def expect_fallbacks(self, model: str, versions: Iterable[str], reasons: Iterable[str]) -> None:
+        """Publish a zero for each (version, reason), so that a rate exists before the first."""
+        for version in versions:
+            for reason in reasons:
+                self.fell_back(model, version, reason, 0)
 
     def rejected(self, reason: str) -> None:
         """A request answered 503 at once; ``reason`` is one of ``REJECTIONS``."""

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from monitml.serving.fallback import FallbackGuard
 from monitml.serving.features import FeatureSchema
 from monitml.serving.loaders import Predictor
 from monitml.serving.routing import Router, Routing, check_routing
@@ -21,6 +22,8 @@ class ServedModel:
 
     ``sticky_key`` names a feature (or ``"id"``) whose value picks the version, so that one
     customer keeps seeing one version; without it each record is routed at random.
+    ``fallback`` answers the records whose inputs the reference never saw
+    (``monitml.serving.fallback``).
     """
 
     name: str
@@ -31,6 +34,7 @@ class ServedModel:
     target: str | None = None
     sticky_key: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    fallback: FallbackGuard | None = None
 
     def __post_init__(self) -> None:
         routing = self.router.routing
@@ -42,6 +46,11 @@ class ServedModel:
             raise ValueError(
                 f"The sticky_key of {self.name!r} must be 'id' or a feature. "
                 f"Got {self.sticky_key!r} instead."
+            )
+        if self.fallback is not None and self.fallback.version not in self.versions:
+            raise ValueError(
+                f"The fallback of {self.name!r} must be one of its versions "
+                f"{sorted(self.versions)}. Got {self.fallback.version!r} instead."
             )
 
     @property
@@ -66,5 +75,6 @@ class ServedModel:
             "routing": dict(routing.weights),
             "shadow": list(routing.shadow),
             "sticky_key": self.sticky_key,
+            "fallback": None if self.fallback is None else self.fallback.version,
             "features": [{"name": f.name, "kind": f.kind, "type": f.type} for f in self.features],
         }

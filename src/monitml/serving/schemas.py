@@ -23,9 +23,11 @@ from pydantic import (
     create_model,
 )
 
+from monitml.serving.fallback import Reason
 from monitml.serving.features import Feature, FeatureSchema
 
 __all__ = [
+    "FallbackAnswer",
     "FeedbackAnswer",
     "LogAnswer",
     "ModelSchemas",
@@ -158,18 +160,31 @@ def build_schemas(
     )
 
 
+class FallbackAnswer(BaseModel):
+    """Present when the model's fallback version answered instead of the routed one."""
+
+    reason: Reason = Field(
+        description="out_of_range: a number outside the reference's [min, max]; "
+        "unseen_category: a category the reference never held."
+    )
+    feature: str = Field(description="The first feature that failed, in the model's order.")
+    replaced: str = Field(description="The routed version the fallback answered for.")
+
+
 class RecordAnswer(BaseModel):
     id: str
-    version: str
+    version: str = Field(description="The version that answered (the fallback, if it did).")
     prediction: float | int | str | bool
     probabilities: dict[str, float] | None = None
+    fallback: FallbackAnswer | None = None
 
 
 class PredictAnswer(BaseModel):
     request_id: str
-    version: str
+    version: str = Field(description="The version that answered (the fallback, if it did).")
     prediction: float | int | str | bool
     probabilities: dict[str, float] | None = None
+    fallback: FallbackAnswer | None = None
 
 
 class PredictBatchAnswer(BaseModel):

@@ -1,9 +1,11 @@
 """``/models/{model}/predict``, ``/log`` and ``/feedback``, generated for each model.
 
-The prediction path is validate → route → predict (in the thread pool) → observe → enqueue;
-it never waits on the database. Shadow versions run after the answer has been sent. An answered
-record is never dropped silently: when the writer can neither queue nor spill it, the answer
-becomes a 503 (``monitml_requests_rejected_total{reason="log_unavailable"}``).
+The prediction path is validate → route → guard → predict (in the thread pool) → observe →
+enqueue; it never waits on the database. The guard hands a record whose inputs the reference
+never saw to the model's fallback version (``monitml.serving.fallback``). Shadow versions run
+after the answer has been sent. An answered record is never dropped silently: when the writer
+can neither queue nor spill it, the answer becomes a 503
+(``monitml_requests_rejected_total{reason="log_unavailable"}``).
 
 ``/log`` takes only the configured versions unless ``log.allow_external_versions``. Labels sent
 to ``/feedback`` for ids with no logged prediction are kept for ``log.label_window`` after their
@@ -26,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from monitml.errors import ModelError, StoreError
 from monitml.serving.deps import require_ingest, require_predict
+from monitml.serving.fallback import REASONS, Replacement, apply_fallback
 from monitml.serving.loaders import Predictions
 from monitml.serving.model import ServedModel
 from monitml.serving.schemas import (
@@ -77,6 +80,11 @@ def _record_ids(records: Sequence[Any], request_id: str, single: bool) -> list[s
     ]
 
 
+def _fallback_fields(moved: Replacement | None) -> tuple[str | None, str | None]:
+    """A record's ``fallback`` and ``replaced_version``: None for the routed version's own."""
+    return (None, None) if moved is None else (moved.reason, moved.replaced)
+
+
 class _Predictor:
     """The handlers of one model, closed over its state (no per-request dependency solving)."""
 
@@ -84,6 +92,9 @@ class _Predictor:
         self.model = model
         self.state = state
         self.sticky_id = model.sticky_key == "id"
+        if model.fallback is not None:  # a zero per version and reason: the rate exists from now
+            replaceable = [v for v in model.versions if v != model.fallback.version]
+            state.metrics.expect_fallbacks(model.name, replaceable, REASONS)
 
     def route(self, rows: list[dict[str, Any]], ids: list[str], given_ids: bool) -> list[str]:
         router, key = self.model.router, self.model.sticky_key
@@ -115,6 +126,8 @@ class _Predictor:
         rows = [record.model_dump(by_alias=True, exclude={"id"}) for record in records]
         ids = _record_ids(records, request_id, single)
         versions = self.route(rows, ids, any(r.id is not None for r in records))
+        guard = model.fallback
+        fallbacks = apply_fallback(guard, rows, versions) if guard is not None else {}
         groups: dict[str, list[int]] = {}
         for index, version in enumerate(versions):
             groups.setdefault(version, []).append(index)
@@ -128,6 +141,8 @@ class _Predictor:
                 detail = f"Model {model.name!r} version {version!r} failed: {result}"
                 return JSONResponse({"detail": detail[:500]}, status_code=500)
 
+        for moved in fallbacks.values():
+            metrics.fell_back(model.name, moved.replaced, moved.reason)
         now = time.time()
         values: list[Any] = [None] * len(rows)
         probabilities: list[dict[str, float] | None] = [None] * len(rows)
@@ -142,6 +157,7 @@ class _Predictor:
             PredictionRecord(
                 request_id, ids[index], model.name, versions[index], now, row,
                 values[index], elapsed, False, probabilities[index],
+                *_fallback_fields(fallbacks.get(index)),
             )
             for index, row in enumerate(rows)
         )  # fmt: skip
@@ -158,6 +174,8 @@ class _Predictor:
             }
             if probabilities[0] is not None:
                 one["probabilities"] = probabilities[0]
+            if fallbacks:
+                one["fallback"] = fallbacks[0].to_json()
             return JSONResponse(one, background=later)
         answers = []
         for index, record_id in enumerate(ids):
@@ -168,6 +186,8 @@ class _Predictor:
             }
             if probabilities[index] is not None:
                 item["probabilities"] = probabilities[index]
+            if index in fallbacks:
+                item["fallback"] = fallbacks[index].to_json()
             answers.append(item)
         return JSONResponse({"request_id": request_id, "predictions": answers}, background=later)
 
