@@ -122,6 +122,23 @@ def test_the_cdf_is_within_its_stated_error_everywhere(shape: str) -> None:
         assert error.max() == 0.0
 
 
+@pytest.mark.parametrize("fine", [8, 1024], ids=["coarse-bins-resolved-by-the-sketch", "fine-bins"])
+def test_the_cdf_at_a_point_does_not_depend_on_the_other_points_asked_for(fine: int) -> None:
+    # cdf caches the sketch's ranks at the edges and asks the sketch only inside bins that
+    # hold more than its error: a point's answer must not depend on what else was asked.
+    values = _draw(2, 100_000, "lognormal")
+    summary = summarise_numeric(values, Binning.from_reference(REFERENCE, fine=fine))
+    points = np.random.default_rng(3).normal(12.0, 8.0, 400)
+
+    together = summary.cdf(points)
+    one_by_one = np.array([summary.cdf([p])[0] for p in points])
+
+    assert np.array_equal(together, one_by_one)
+    assert np.array_equal(summary.cdf(points[::-1])[::-1], together)
+    fresh = summarise_numeric(values, summary.binning)  # nothing cached yet
+    assert np.abs(fresh.cdf(points) - together).max() <= 2 * summary.rank_error_bound
+
+
 def test_missing_and_infinite_values_are_counted_not_summarised() -> None:
     summary = summarise_numeric([1.0, np.nan, np.inf, -np.inf, 3.0], BINNING)
     assert (summary.count, summary.missing) == (2, 3)

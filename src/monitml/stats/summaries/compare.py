@@ -21,6 +21,7 @@ samples give the exact statistics and a discrete column keeps its steps.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import replace
 from typing import NamedTuple
@@ -97,13 +98,23 @@ def _grid(reference: NumericSummary, current: NumericSummary) -> FloatArray:
 
 
 def ecdfs(reference: NumericSummary, current: NumericSummary) -> SummaryECDFs:
-    """Both CDFs on the common grid (see the module docstring)."""
+    """Both CDFs on the common grid (see the module docstring); read-only arrays."""
     if reference.count == 0 or current.count == 0:
         raise DataError("both summaries need at least one non-missing value")
+    return _ecdfs(reference, current)
+
+
+# Summaries are immutable and hashed by identity: the default rule asks for the curves of
+# one pair twice (KS, then Wasserstein), and the last few pairs are kept for that.
+@functools.lru_cache(maxsize=4)
+def _ecdfs(reference: NumericSummary, current: NumericSummary) -> SummaryECDFs:
     points = _grid(reference, current)
     f, g = reference.cdf(points), current.cdf(points)
     atom = points[:-1] == np.nextafter(points[1:], -np.inf)
-    return SummaryECDFs(points, f, g, f - g, atom)
+    curves = SummaryECDFs(points, f, g, f - g, atom)
+    for array in curves:
+        array.flags.writeable = False
+    return curves
 
 
 def _abs_integral(start: FloatArray, end: FloatArray) -> FloatArray:

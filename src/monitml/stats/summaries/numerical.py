@@ -20,7 +20,7 @@ product and the sketch update; no Python loop over rows.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -64,6 +64,9 @@ class NumericSummary:
     sketch: QuantileSketch
     distinct: FloatArray | None = None
     weights: IntArray | None = None
+    # Caches for ``cdf`` (the summary is immutable): filled on first use, never compared.
+    _cumulative: IntArray | None = field(default=None, init=False, repr=False, compare=False)
+    _ranks: FloatArray | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def size(self) -> int:
@@ -135,30 +138,55 @@ class NumericSummary:
             return cumulative[np.searchsorted(self.distinct, x, side="right")] / self.count
         edges = self.binning.edges
         cell = np.searchsorted(edges, x, side="left")
-        below = np.concatenate([[0], np.cumsum(self.counts)])[cell]
+        below = self._below()[cell]
         mass = self.counts[cell]
-        low = np.where(cell == 0, self.minimum, edges[np.maximum(cell - 1, 0)])
-        high = np.where(cell == edges.size, self.maximum, edges[np.minimum(cell, edges.size - 1)])
-        ranks = self.sketch.cdf(np.concatenate([low, high, x]))
-        r_low, r_high, r_x = np.split(ranks, 3)
+        first, last = cell == 0, cell == edges.size
+        low = np.where(first, self.minimum, edges[np.maximum(cell - 1, 0)])
+        high = np.where(last, self.maximum, edges[np.minimum(cell, edges.size - 1)])
+        # The sketch's ranks at the ends of each point's bin (the edges, the extremes) are
+        # the same for every query: computed once per summary.
+        at_minimum, at_maximum, at_edges = self._end_ranks()
+        r_low = np.where(first, at_minimum, at_edges[np.maximum(cell - 1, 0)])
+        r_high = np.where(last, at_maximum, at_edges[np.minimum(cell, edges.size - 1)])
         # The under- and overflow bins reach past the extremes: all of the first is above
         # its lower end, all of the last below its upper end.
-        r_low = np.where(cell == 0, 0.0, r_low)
-        r_high = np.where(cell == edges.size, 1.0, r_high)
+        r_low = np.where(first, 0.0, r_low)
+        r_high = np.where(last, 1.0, r_high)
         low = np.clip(low, self.minimum, self.maximum)
         high = np.clip(high, self.minimum, self.maximum)
         spread = r_high - r_low
-        with np.errstate(divide="ignore", invalid="ignore"):
-            by_sketch = np.clip((r_x - r_low) / spread, 0.0, 1.0)
-            by_value = np.clip((x - low) / (high - low), 0.0, 1.0)
         # The sketch places values inside a bin only where the bin holds more than the
         # sketch's error; a finer bin is taken as filled evenly (the values are continuous
-        # there, or the bin is a single atom at its upper edge).
+        # there, or the bin is a single atom at its upper edge). Only those points ask the
+        # sketch for their rank.
         resolves = (spread > 0) & (mass > self.count * self._sketch_error())
-        inside = np.where(resolves, by_sketch, np.where(high > low, by_value, 1.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            by_value = np.clip((x - low) / (high - low), 0.0, 1.0)
+            inside = np.where(high > low, by_value, 1.0)
+            if resolves.any():
+                r_x = self.sketch.cdf(x[resolves])
+                by_sketch = np.clip((r_x - r_low[resolves]) / spread[resolves], 0.0, 1.0)
+                inside[resolves] = by_sketch
         result = (below + mass * inside) / self.count
         result = np.where(x < self.minimum, 0.0, np.where(x >= self.maximum, 1.0, result))
         return np.asarray(result, dtype=np.float64)
+
+    def _below(self) -> IntArray:
+        """Per bin, the count of values in the bins before it (and the total, last)."""
+        cumulative = self._cumulative
+        if cumulative is None:
+            cumulative = np.concatenate([[0], np.cumsum(self.counts)])
+            object.__setattr__(self, "_cumulative", cumulative)
+        return cumulative
+
+    def _end_ranks(self) -> tuple[float, float, FloatArray]:
+        """The sketch's ranks at the minimum, the maximum and every edge."""
+        ranks = self._ranks
+        if ranks is None:
+            ends = np.concatenate([[self.minimum, self.maximum], self.binning.edges])
+            ranks = self.sketch.cdf(ends)
+            object.__setattr__(self, "_ranks", ranks)
+        return float(ranks[0]), float(ranks[1]), ranks[2:]
 
     def _sketch_error(self) -> float:
         return 4.0 * self.sketch.rank_error

@@ -39,10 +39,13 @@ class QuantileSketch:
     (100, [0.0, 99.0], True)
     """
 
-    __slots__ = ("_sketch",)
+    __slots__ = ("_quantiles", "_sketch")
 
     def __init__(self, sketch: Any) -> None:
         self._sketch = sketch
+        # The last levels asked for and their quantiles: a reference's sketch is asked for
+        # the same levels by every chunk it is compared with.
+        self._quantiles: tuple[bytes, FloatArray] | None = None
 
     @classmethod
     def empty(cls, k: int = DEFAULT_K) -> QuantileSketch:
@@ -92,10 +95,17 @@ class QuantileSketch:
         return np.asarray(ranks[inverse], dtype=np.float64)
 
     def quantiles(self, levels: ArrayLike) -> FloatArray:
+        """The values at normalised ranks ``levels`` (a read-only array)."""
         values = np.asarray(levels, dtype=np.float64).ravel()
         if self.n == 0:
             return np.full(values.size, np.nan)
-        return np.asarray(self._sketch.get_quantiles(values, True), dtype=np.float64)
+        key = values.tobytes()
+        if self._quantiles is not None and self._quantiles[0] == key:
+            return self._quantiles[1]
+        found = np.asarray(self._sketch.get_quantiles(values, True), dtype=np.float64)
+        found.flags.writeable = False
+        self._quantiles = (key, found)
+        return found
 
     def to_bytes(self) -> bytes:
         return bytes(self._sketch.serialize())
