@@ -87,6 +87,23 @@ def _latency_p95(matchers: Sequence[Matcher], window: str) -> str:
     return f"histogram_quantile(0.95, sum by (model, version, le) (rate({buckets}[{window}])))"
 
 
+def _fallback_rate(matchers: Sequence[Matcher], window: str) -> str:
+    """Records routed to a version that its fallback answered, over all records routed to it.
+
+    ``monitml_fallback_total``'s ``version`` is the routed version that was replaced; the
+    records that version answered itself are its prediction series (values for a regressor,
+    classes for a classifier). ``or`` keeps a version whose every record fell back (rate 1).
+    """
+    replaced = _by_version(f"rate({render_selector('monitml_fallback_total', matchers)}[{window}])")
+    values = render_selector("monitml_prediction_value_count", matchers)
+    classes = render_selector("monitml_predicted_class_total", matchers)
+    answered = (
+        f"({_by_version(f'rate({values}[{window}])')} "
+        f"or {_by_version(f'rate({classes}[{window}])')})"
+    )
+    return f"{replaced} / (({answered} + {replaced}) or {replaced})"
+
+
 PERFORMANCE = (
     "me", "mae", "rmse", "mape", "r2",
     "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss",
@@ -207,6 +224,13 @@ _DEFS: list[MetricDef] = [
         "95th percentile of request latency, in seconds.",
         (),
         _latency_p95,
+    ),
+    MetricDef(
+        "fallback_rate",
+        "Share of the records routed to a version that the model's fallback version answered "
+        "instead (inputs outside the reference's range or categories; 0-1).",
+        (),
+        _fallback_rate,
     ),
     MetricDef(
         "requests_per_second",
