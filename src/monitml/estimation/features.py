@@ -1,4 +1,7 @@
-"""Feature frames for scikit-learn's gradient boosting: numbers as floats, categories as categories.
+"""Feature frames for gradient boosting: numbers as floats, categories as categories.
+
+For DLE's LightGBM models (``matrix`` with ``categorical``) and the domain classifier's
+scikit-learn one (``transform``).
 
 Categories are learned from the reference; a category unseen there becomes missing, which
 gradient boosting handles natively. A column with more categories than a tree can split on is
@@ -22,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["FeatureEncoder", "limited_threads", "require_sklearn"]
 
-# HistGradientBoosting bins a categorical feature into at most 255 values, one kept for missing.
+# Both bin a categorical feature into at most 255 values (one kept for missing in scikit-learn).
 _MAX_CATEGORIES = 254
 
 
