@@ -2,7 +2,7 @@
 per segment. Works on frames and drift payloads; the monitor, the check and the reports call it.
 """
 
-from monitml.explain.explainer import Explainer, Explanation, summarise
+from monitml.explain.explainer import Explainer, Explanation, drift_columns, summarise
 from monitml.explain.importance import FeatureImportance, PredictFunction, permutation_importance
 from monitml.explain.moves import SegmentMove
 from monitml.explain.performance import SegmentPerformance
@@ -19,6 +19,7 @@ __all__ = [
     "RankedFeature",
     "SegmentMove",
     "SegmentPerformance",
+    "drift_columns",
     "drift_score",
     "estimated_row_errors",
     "importance_for",

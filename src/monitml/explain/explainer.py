@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from monitml.analysis import DriftReport
 from monitml.errors import ConfigError
 from monitml.explain.importance import FeatureImportance
 from monitml.explain.moves import SIGNALS, SegmentMove, find_moves, signal_name
@@ -32,7 +33,14 @@ from monitml.explain.ranking import RankedFeature, rank_features
 from monitml.explain.row_errors import RowErrors, realised_row_errors
 from monitml.explain.segments import Kind, SegmentColumn, SegmentSums, category_text
 
-__all__ = ["MAX_REFERENCE_ROWS", "TOP_FEATURES", "Explainer", "Explanation", "summarise"]
+__all__ = [
+    "MAX_REFERENCE_ROWS",
+    "TOP_FEATURES",
+    "Explainer",
+    "Explanation",
+    "drift_columns",
+    "summarise",
+]
 
 # The reference's segment figures are means: 100,000 rows pin them down; more only costs time.
 MAX_REFERENCE_ROWS = 100_000
@@ -76,6 +84,23 @@ class Explanation:
             },
             "compute_seconds": self.compute_seconds,
         }
+
+
+def drift_columns(report: DriftReport) -> dict[str, dict[str, Any]]:
+    """A report's columns as the drift payload has them, without charts (cheap: no to_dict)."""
+    return {
+        name: {
+            "role": column.role,
+            "method": column.result.method,
+            "statistic": column.result.statistic,
+            "p_value": column.result.p_value,
+            "threshold": column.result.threshold,
+            "effect_size": column.result.effect_size,
+            "effect_threshold": column.result.effect_threshold,
+            "drift_detected": column.result.drift_detected,
+        }
+        for name, column in report.columns.items()
+    }
 
 
 def _mean(values: np.ndarray[Any, np.dtype[np.float64]]) -> float:

@@ -8,14 +8,15 @@ a mergeable summary per numerical column (tens of KB whatever its length), not a
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from monitml.analysis import Comparator
+from monitml.analysis import Comparator, DriftReport
 from monitml.errors import ConfigError, MonitmlError
 from monitml.estimation import CBPE, DLE, Estimator
 from monitml.estimation.multivariate import (
@@ -23,6 +24,8 @@ from monitml.estimation.multivariate import (
     MultivariateResult,
     PCAReconstruction,
 )
+from monitml.explain import Explainer, Explanation, FeatureImportance, drift_columns
+from monitml.explain.row_errors import estimated_row_errors
 from monitml.monitor.policy import MonitorPolicy
 from monitml.monitor.result import WindowResult
 from monitml.monitor.streaming.feeder import StreamingPolicy, StreamMonitor
@@ -31,6 +34,8 @@ from monitml.stats.catalog import get_method
 from monitml.stats.thresholds import spread_threshold
 
 __all__ = ["BOUNDED_REFERENCE_ROWS", "LABEL", "PREDICTION", "ModelMonitor"]
+
+logger = logging.getLogger(__name__)
 
 PREDICTION = "prediction"
 # Enough reference chunks to estimate the spread; more only costs start-up time.
@@ -47,7 +52,10 @@ class ModelMonitor:
     """Drift, quality, prediction statistics and performance of one model's windows.
 
     ``reference`` holds the feature columns, the prediction (column ``prediction``) and the
-    label under its configured ``target`` name; extra columns are ignored.
+    label under its configured ``target`` name; extra columns are ignored but for ``segments``
+    (the columns whose performance per segment each window reports). ``importance`` is each
+    version's feature importance (``monitml.explain``): it weighs the drift of the features in
+    each window's explanation.
     """
 
     def __init__(
@@ -62,6 +70,8 @@ class ModelMonitor:
         task: str = "regression",
         policy: MonitorPolicy | None = None,
         streaming: StreamingPolicy | None = None,
+        segments: Sequence[str] = (),
+        importance: Mapping[str, FeatureImportance] | None = None,
     ) -> None:
         self.model = model
         self.policy = policy or MonitorPolicy()
@@ -121,6 +131,19 @@ class ModelMonitor:
         )
         labelled = reference if target is None else reference.rename(columns={target: LABEL})
         self.estimator = _label_free_estimator(labelled, self.features, task)
+        self.explainer = Explainer(
+            labelled,
+            features=self.features,
+            task=task,
+            numerical=numerical,
+            categorical=categorical,
+            segments=segments,
+            row_errors=estimated_row_errors(self.estimator),
+            model=model,
+        )
+        self.importance = dict(importance or {})
+        # The newest online window's one-line explanation per version (alert annotations).
+        self.explanations: dict[str, str] = {}
         self.multivariate = (
             _multivariate_detectors(reference, model, self.features)
             if self.policy.multivariate
@@ -185,6 +208,9 @@ class ModelMonitor:
                 },
             )
         estimated, bands = self._estimate(window) if report is not None else ({}, {})
+        explanation = self._explain(window, version, report) if report is not None else None
+        if stream:
+            self.explanations[version] = explanation.summary if explanation is not None else ""
         return WindowResult(
             model=self.model,
             version=version,
@@ -201,7 +227,20 @@ class ModelMonitor:
             estimated=estimated,
             estimated_bands=bands,
             multivariate=self._multivariate(window) if report is not None else {},
+            explanation=explanation,
         )
+
+    def _explain(
+        self, window: pd.DataFrame, version: str, report: DriftReport
+    ) -> Explanation | None:
+        """Why the window drifted and where (``monitml.explain``); None when it cannot say."""
+        try:
+            return self.explainer.explain(
+                window, drift_columns(report), importance=self.importance.get(version)
+            )
+        except MonitmlError as error:
+            logger.warning("%s/%s: no explanation for the window: %s", self.model, version, error)
+            return None
 
     def _estimate(
         self, window: pd.DataFrame

@@ -9,6 +9,7 @@ import numpy as np
 
 from monitml.analysis import DriftReport
 from monitml.estimation.multivariate import MultivariateResult
+from monitml.explain import Explanation
 from monitml.monitor.streaming.feeder import StreamUpdate
 
 __all__ = ["WindowResult"]
@@ -48,6 +49,8 @@ class WindowResult:
     estimated_bands: dict[str, tuple[float, float]] = field(default_factory=dict)
     # PCA reconstruction and domain-classifier drift, by method (monitor.multivariate).
     multivariate: dict[str, MultivariateResult] = field(default_factory=dict)
+    # Features by impact, segments that moved, performance per segment (monitml.explain).
+    explanation: Explanation | None = None
 
     @property
     def sufficient(self) -> bool:
@@ -162,4 +165,5 @@ class WindowResult:
             "drift": self._drift(),
             "compute_seconds": self.compute_seconds,
             "streams": [update.to_dict() for update in self.streams],
+            "explanation": self.explanation.to_dict() if self.explanation is not None else None,
         }
