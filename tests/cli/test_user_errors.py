@@ -85,6 +85,7 @@ USAGE: dict[str, Usage] = {
         ("--model", "m", "--from", "{from}", "--to", "{to}", "--out", "{out}"),
         uses=frozenset({"models", "store"}),
     ),
+    "retrain": Usage(("--model", "m"), uses=frozenset({"models", "store"})),
     "serve": Usage(("--port", "{port}"), uses=SERVES),
 }
 
@@ -390,3 +391,36 @@ def test_an_output_that_cannot_be_written_is_one_line_naming_it(folder: Folder, 
     args = folder.fill(USAGE[name].args, out=blocked)
     config = folder.write_config("valid") if _takes_config(COMMANDS[name]) else None
     assert_one_line(folder.run(name, args, config), blocked)
+
+
+@pytest.mark.parametrize(
+    ("changes", "args", "named"),
+    [
+        pytest.param({}, (), "models.m.training", id="no-training-section"),
+        pytest.param(
+            {"models.m.training": {"entrypoint": "no_such_module:train"}},
+            (),
+            "models.m.training.entrypoint",
+            id="entrypoint-not-importable",
+        ),
+        pytest.param(
+            {"models.m.training": {"entrypoint": "user_broken:train"}},
+            (),
+            "models.m.training.entrypoint",
+            id="entrypoint-module-raises",
+        ),
+        pytest.param(
+            {"models.m.training": {"entrypoint": "user_models:constant"}},
+            ("--version", "v1"),
+            "--version",
+            id="version-already-configured",
+        ),
+        pytest.param({}, ("--model", "absent"), "--model", id="unknown-model"),
+    ],
+)
+def test_a_retrain_that_cannot_start_is_one_line_naming_the_key(
+    folder: Folder, changes: dict[str, Any], args: tuple[str, ...], named: str
+) -> None:
+    config = folder.write_config("retrain", changes)
+    arguments = list(args) if "--model" in args else ["--model", "m", *args]
+    assert_one_line(folder.run("retrain", arguments, config), named)

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from monitml.cli import alerts, demo, drift, estimate, export, log, monitor, report, serve
+from monitml.cli import (
+    alerts,
+    demo,
+    drift,
+    estimate,
+    export,
+    log,
+    monitor,
+    report,
+    retrain,
+    serve,
+)
 
 __all__ = ["app", "main"]
 
@@ -17,7 +28,7 @@ app = typer.Typer(
 )
 
 # Each command module exposes ``register(app)``; keep this list sorted.
-for _module in (alerts, demo, drift, estimate, export, log, monitor, report, serve):
+for _module in (alerts, demo, drift, estimate, export, log, monitor, report, retrain, serve):
     _module.register(app)
 
 
