@@ -35,9 +35,21 @@ from monitml.alerts.notification import (
 )
 from monitml.alerts.settings import AlertRule, AlertsSettings
 
-__all__ = ["STATE_FORMAT", "AlertEngine", "AlertEvent", "EventSink", "MetricSample"]
+__all__ = [
+    "EXPLANATION",
+    "STATE_FORMAT",
+    "AlertEngine",
+    "AlertEvent",
+    "EventSink",
+    "Explanations",
+    "MetricSample",
+]
 
 STATE_FORMAT = "monitml.alert-state/1"
+EXPLANATION = "explanation"  # the annotation an alert of an explained window gets
+
+Explanations = Mapping[tuple[str, str], str]
+"""The one-line explanation of each (model, version)'s newest window."""
 
 logger = logging.getLogger(__name__)
 
@@ -69,12 +81,17 @@ class _Instance:
     active_at: float
     value: float
     firing: bool = False
+    # The one-line explanation of the model version's window (monitml.explain), kept from
+    # the evaluation that fired the alert.
+    explanation: str = ""
 
     def snapshot(self, status: str, external_url: str, ends_at: float | None) -> Alert:
         annotations = {
-            key: expand_template(text, self.labels, self.value)
+            key: expand_template(text, self.labels, self.value, self.explanation)
             for key, text in self.rule.full_annotations().items()
         }
+        if self.explanation and EXPLANATION not in annotations:
+            annotations[EXPLANATION] = self.explanation
         return Alert(
             status="firing" if status == "firing" else "resolved",
             labels=dict(self.labels),
@@ -152,13 +169,22 @@ class AlertEngine:
     # -- evaluation -------------------------------------------------------------------------
 
     def evaluate(
-        self, samples: Iterable[tuple[str, Mapping[str, str], float]], now: float
+        self,
+        samples: Iterable[tuple[str, Mapping[str, str], float]],
+        now: float,
+        *,
+        explanations: Explanations | None = None,
     ) -> list[Notification]:
-        """Update every alert from ``samples`` taken at ``now`` (Unix seconds); flush groups."""
+        """Update every alert from ``samples`` taken at ``now`` (Unix seconds); flush groups.
+
+        ``explanations`` gives an alert of a model version the one-line explanation of that
+        version's window: its ``explanation`` annotation and ``{{ $explanation }}``, taken
+        while it is pending and kept from the evaluation that fires it.
+        """
         samples = list(samples)
         with self._lock:
             for index in range(len(self.rules)):
-                self._update_rule(index, self._matching(index, samples), now)
+                self._update_rule(index, self._matching(index, samples), now, explanations or {})
             return self._flush(now)
 
     def holds(self, samples: Iterable[tuple[str, Mapping[str, str], float]]) -> list[str]:
@@ -210,13 +236,24 @@ class AlertEngine:
         return active
 
     def _update_rule(
-        self, index: int, active: dict[str, tuple[dict[str, str], float]], now: float
+        self,
+        index: int,
+        active: dict[str, tuple[dict[str, str], float]],
+        now: float,
+        explanations: Explanations,
     ) -> None:
         rule, instances = self.rules[index], self._instances[index]
+
+        def explain(instance: _Instance) -> None:
+            key = (instance.labels.get("model", ""), instance.labels.get("version", ""))
+            if not instance.firing and explanations.get(key):
+                instance.explanation = explanations[key]
+
         for fp in list(instances):
             instance = instances[fp]
             if fp in active:
                 instance.value = active[fp][1]
+                explain(instance)
                 if not instance.firing and now - instance.active_at >= rule.for_:
                     self._fire(fp, instance, now)
                 elif instance.firing:
@@ -235,6 +272,7 @@ class AlertEngine:
             if fp in instances:
                 continue
             instance = _Instance(rule, labels, active_at=now, value=value)
+            explain(instance)
             instances[fp] = instance
             self._record(instance, "pending", now)
             if rule.for_ <= 0:
@@ -304,6 +342,7 @@ class AlertEngine:
                             "active_at": i.active_at,
                             "value": i.value,
                             "firing": i.firing,
+                            "explanation": i.explanation,
                         }
                         for fp, i in self._instances[index].items()
                     }
@@ -344,6 +383,7 @@ class AlertEngine:
                         active_at=float(saved["active_at"]),
                         value=float(saved["value"]),
                         firing=bool(saved["firing"]),
+                        explanation=str(saved.get("explanation") or ""),
                     )
             self._groups = {
                 key: _Group(

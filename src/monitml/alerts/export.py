@@ -18,6 +18,7 @@ import yaml
 from monitml.alerts.durations import format_duration
 from monitml.alerts.expr import format_number
 from monitml.alerts.metrics import Matcher, metric
+from monitml.alerts.notification import EXPLANATION_VARIABLE
 from monitml.alerts.settings import AlertRule, AlertsSettings
 from monitml.errors import ConfigError
 
@@ -50,6 +51,10 @@ def prometheus_expr(rule: AlertRule, window: float) -> str:
     return f"({promql}) {condition.op} {format_number(condition.threshold)}"
 
 
+# What ``{{ $explanation }}`` becomes in an exported rule: Prometheus evaluates it, not MonitML.
+EXPORTED_EXPLANATION = "(explained in MonitML's own notifications only)"
+
+
 def _rule(rule: AlertRule, window: float) -> dict[str, Any]:
     labels = {"severity": rule.severity, "model": rule.model}
     if rule.version is not None:
@@ -59,7 +64,11 @@ def _rule(rule: AlertRule, window: float) -> dict[str, Any]:
     if rule.for_ > 0:
         entry["for"] = format_duration(rule.for_)
     entry["labels"] = labels
-    entry["annotations"] = rule.full_annotations()
+    # Prometheus knows no window and no explanation (and would refuse the unknown variable).
+    entry["annotations"] = {
+        key: EXPLANATION_VARIABLE.sub(EXPORTED_EXPLANATION, text)
+        for key, text in rule.full_annotations().items()
+    }
     return entry
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "EXPLANATION_VARIABLE",
     "Alert",
     "Notification",
     "expand_template",
@@ -43,7 +44,11 @@ def fingerprint(labels: Mapping[str, str]) -> str:
     return f"{value:016x}"
 
 
-_TEMPLATE = re.compile(r"\{\{\s*\$(?:labels\.([a-zA-Z_][a-zA-Z0-9_]*)|(value))\s*\}\}")
+_TEMPLATE = re.compile(
+    r"\{\{\s*\$(?:labels\.([a-zA-Z_][a-zA-Z0-9_]*)|(value)|(explanation))\s*\}\}"
+)
+# MonitML's own variable: the one-line explanation of the window that fired the alert.
+EXPLANATION_VARIABLE = re.compile(r"\{\{\s*\$explanation\s*\}\}")
 
 
 def format_value(value: float) -> str:
@@ -53,12 +58,21 @@ def format_value(value: float) -> str:
     return repr(value)
 
 
-def expand_template(text: str, labels: Mapping[str, str], value: float) -> str:
-    """Expand ``{{ $labels.NAME }}`` and ``{{ $value }}``; a missing label expands to ``""``."""
+def expand_template(
+    text: str, labels: Mapping[str, str], value: float, explanation: str = ""
+) -> str:
+    """Expand ``{{ $labels.NAME }}``, ``{{ $value }}`` and ``{{ $explanation }}`` (the
+    explanation of the window that fired the alert); a missing label expands to ``""``.
+
+    >>> expand_template("{{ $labels.model }}: {{ $explanation }}", {"model": "m"}, 1.0, "why")
+    'm: why'
+    """
 
     def replace(match: re.Match[str]) -> str:
         if match.group(2):
             return format_value(value)
+        if match.group(3):
+            return explanation
         return labels.get(match.group(1), "")
 
     return _TEMPLATE.sub(replace, text)

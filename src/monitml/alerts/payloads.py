@@ -67,6 +67,8 @@ def _alert_lines(alert: Alert) -> list[str]:
     lines = [f"{alert.status.upper()}: {summary}"]
     if alert.annotations.get("description"):
         lines.append(alert.annotations["description"])
+    if alert.annotations.get("explanation"):  # what the window that fired it showed
+        lines.append(f"why: {alert.annotations['explanation']}")
     lines.append(f"labels: {labels}")
     lines.append(f"since: {rfc3339(alert.starts_at)}")
     if alert.ends_at is not None:
