@@ -1,4 +1,4 @@
-"""Composition root of the monitor: settings → store, model monitors, gauges, alerts."""
+"""Composition root of the monitor: settings → store, model monitors, gauges, alerts, promotions."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry
 
 from monitml.alerts import AlertEngine, Dispatcher, build_channels
 from monitml.app.models import build_served_model, read_reference
+from monitml.app.promotion import build_promotion_driver
 from monitml.app.store import open_store
 from monitml.config import ModelConfig, Settings
 from monitml.errors import ConfigError, ModelError, StoreError
@@ -26,6 +27,7 @@ from monitml.monitor.operational import OperationalSampler
 from monitml.monitor.policy import MonitorPolicy
 from monitml.monitor.runner import MonitorRunner
 from monitml.monitor.streaming import StreamingPolicy
+from monitml.promotion.driver import PromotionDriver
 from monitml.store import PredictionStore
 from monitml.store.lease import open_lease
 
@@ -150,6 +152,7 @@ class MonitorApp:
     dispatcher: Dispatcher | None
     engine: AlertEngine | None
     store: PredictionStore
+    promotions: PromotionDriver | None = None
 
     def close(self) -> None:
         if self.dispatcher is not None:
@@ -178,9 +181,10 @@ def build_monitor(
     }
     engine: AlertEngine | None = None
     dispatcher: Dispatcher | None = None
+    channels = build_channels(settings.alerts.channels, environ or dict(os.environ))
     if settings.alerts.rules:
         engine = AlertEngine.from_settings(settings.alerts, on_event=store.save_alert_event)
-        channels = build_channels(settings.alerts.channels, environ or dict(os.environ))
+    if settings.alerts.rules or channels:  # promotions notify through the channels too
         dispatcher = Dispatcher(channels, registry=registry).start()
 
     def sink(samples: list[tuple[str, dict[str, str], float]], now: float) -> None:
@@ -203,6 +207,12 @@ def build_monitor(
 
     if read_gateway_metrics is None and settings.monitor.gateway_url:
         read_gateway_metrics = _metrics_reader(settings.monitor.gateway_url)
+    promotions = build_promotion_driver(
+        settings,
+        store,
+        notify=dispatcher.submit if dispatcher is not None else None,
+        read_gateway_metrics=read_gateway_metrics,
+    )
     runner = MonitorRunner(
         store,
         monitors,
@@ -217,8 +227,9 @@ def build_monitor(
             ttl=max(_LEASE_INTERVALS * settings.monitor.interval, _MIN_LEASE_SECONDS),
         ),
         on_takeover=take_over,
+        after_pass=promotions.tick,
     )
-    return MonitorApp(runner, registry, dispatcher, engine, store)
+    return MonitorApp(runner, registry, dispatcher, engine, store, promotions)
 
 
 def start_embedded_monitor(

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from monitml.errors import StoreError
+from monitml.monitor.fallback_rate import FallbackCounts, count_fallbacks, fallback_samples
 from monitml.monitor.gauges import MonitorGauges
 from monitml.monitor.model_monitor import ModelMonitor
 from monitml.monitor.operational import OperationalSampler
@@ -55,7 +56,7 @@ class MonitorRunner:
         clock: Callable[[], float] = time.time,
         lease: Lease | None = None,
         on_takeover: Callable[[], None] | None = None,
-        after_pass: Callable[[float], None] | None = None,
+        after_pass: Callable[[float], object] | None = None,
     ) -> None:
         self.store = store
         self.monitors = dict(monitors)
@@ -76,10 +77,14 @@ class MonitorRunner:
         """One pass over every model version; returns the window results."""
         now = self.clock()
         results: list[WindowResult] = []
+        fallbacks: list[Sample] = []
         for model, monitor in self.monitors.items():
+            counts: dict[str, FallbackCounts] = {}
             for version in self.versions.get(model, []):
-                results.append(self._run_version(model, version, monitor, now))
+                results.append(self._run_version(model, version, monitor, now, counts))
+            fallbacks.extend(fallback_samples(model, counts))
         samples: list[Sample] = [s for r in results for s in r.metrics()]
+        samples.extend(fallbacks)
         if self.operational is not None:
             samples.extend(self.operational.sample(now))
         if self.sink is not None:
@@ -93,7 +98,12 @@ class MonitorRunner:
         return results
 
     def _run_version(
-        self, model: str, version: str, monitor: ModelMonitor, now: float
+        self,
+        model: str,
+        version: str,
+        monitor: ModelMonitor,
+        now: float,
+        fallbacks: dict[str, FallbackCounts],
     ) -> WindowResult:
         policy = monitor.policy
         # A shadow version's predictions are logged with the shadow flag: watch those.
@@ -110,6 +120,7 @@ class MonitorRunner:
             )
         if start is None and len(window):
             start = float(window["timestamp"].iloc[0])
+        fallbacks[version] = count_fallbacks(window)  # the model's fallback_rate, per pass
         result = monitor.evaluate(window, version, window_start=start, window_end=now, stream=True)
         if self.gauges is not None:
             self.gauges.update(result)
