@@ -4,7 +4,8 @@
 ``app_from_env()`` is the factory each uvicorn worker calls when there are several (it reads
 the config path from ``MONITML_CONFIG``).
 
-Routing changes live in the store, shared by every replica (``monitml.serving.routing_state``).
+Routing changes live in the store, shared by every replica (``monitml.serving.routing_state``),
+and so do versions registered after start-up (``monitml.serving.registered``).
 Files next to the config (``server.spill_path``): the writer's spill file
 (``monitml-spill.jsonl``; worker *k* > 0 of several uses ``monitml-spill.k.jsonl``, claimed
 with a lock so that a restarted worker replays what its predecessor left) and, with
@@ -29,6 +30,7 @@ from monitml.app.store import open_store
 from monitml.config import Settings, load_settings
 from monitml.errors import ConfigError
 from monitml.serving import GatewayMetrics, RoutingState, create_app
+from monitml.serving.registered import RegisteredVersions
 from monitml.store import LogWriter, PredictionStore
 
 __all__ = [
@@ -130,6 +132,7 @@ def build_gateway_app(settings: Settings) -> FastAPI:
         writer=writer,
         metrics=metrics,
         routing_state=RoutingState(store),
+        registered=RegisteredVersions(store, {model.name: model for model in served}),
         admin_token=os.environ.get(settings.auth.admin_token_env) or None,
         ingest_token=ingest_token,
         predict_token=predict_token,

@@ -29,6 +29,7 @@ from monitml.serving.labels import LabelWindow
 from monitml.serving.limits import BodySizeLimit, ConcurrencyLimit
 from monitml.serving.metrics import GatewayMetrics
 from monitml.serving.model import ServedModel
+from monitml.serving.registered import RegisteredVersions
 from monitml.serving.routers import health, models
 from monitml.serving.routers.predict import RETRY_AFTER_SECONDS, model_router
 from monitml.serving.routing_state import ROUTING_POLL_SECONDS, RoutingState
@@ -51,6 +52,7 @@ def create_app(
     writer: LogWriter,
     metrics: GatewayMetrics | None = None,
     routing_state: RoutingState | None = None,
+    registered: RegisteredVersions | None = None,
     admin_token: str | None = None,
     ingest_token: str | None = None,
     predict_token: str | None = None,
@@ -73,6 +75,8 @@ def create_app(
     ``/log`` takes only the models' versions unless ``allow_external_versions``; labels for
     unknown ids are taken for ``label_window`` seconds (``monitml.serving.labels``). Past
     ``max_concurrency`` requests in flight under ``/models``, the answer is a 503.
+    With ``registered``, versions registered in the store (``monitml retrain``) are loaded at
+    start and as they appear (``monitml.serving.registered``).
     ``log_queue`` must be the writer's ``max_queue``: answered records are handed to it in
     groups (``monitml.serving.handoff``) only while it has room for them.
     """
@@ -86,6 +90,7 @@ def create_app(
         writer=writer,
         metrics=metrics if metrics is not None else GatewayMetrics(),
         routing_state=routing_state,
+        registered=registered,
         admin_token=admin_token,
         ingest_token=ingest_token,
         predict_token=predict_token,
@@ -95,6 +100,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        state.load_registered()  # before the saved routing, which may name them
         state.apply_saved_routing()
         state.publish_models()
         writer.start()

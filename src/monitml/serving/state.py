@@ -12,6 +12,7 @@ from monitml.serving.handoff import LogHandoff
 from monitml.serving.labels import LabelWindow
 from monitml.serving.metrics import GatewayMetrics
 from monitml.serving.model import ServedModel
+from monitml.serving.registered import RegisteredVersions
 from monitml.serving.routing import Routing, check_routing
 from monitml.serving.routing_state import RoutingState
 from monitml.store import LogWriter, PredictionRecord, PredictionStore
@@ -28,6 +29,7 @@ class GatewayState:
     writer: LogWriter
     metrics: GatewayMetrics
     routing_state: RoutingState | None = None
+    registered: RegisteredVersions | None = None
     admin_token: str | None = None
     ingest_token: str | None = None
     predict_token: str | None = None
@@ -88,9 +90,21 @@ class GatewayState:
             model.router.update(routing)
             self.publish(model)
 
+    def load_registered(self) -> bool:
+        """Load the versions registered since the last call; True when any was new."""
+        if self.registered is None:
+            return False
+        changed = self.registered.load_into(self.models)
+        for model in changed:
+            self.publish(model)
+        return bool(changed)
+
     def sync_routing(self) -> None:
-        """Reload the routing if another replica changed it: one query; off the request path."""
-        if self.routing_state is not None and self.routing_state.changed():
+        """Reload the routing if another replica changed it, and load newly registered
+        versions first (a routing may name them): a query or two; off the request path."""
+        if self.registered is not None and self.registered.changed() and self.load_registered():
+            self.apply_saved_routing()  # a routing saved before its version loaded applies now
+        elif self.routing_state is not None and self.routing_state.changed():
             self.apply_saved_routing()
 
     def change_routing(self, model: ServedModel, routing: Routing) -> None:
