@@ -57,9 +57,8 @@ class MlflowRegistry:
         self, model: str, version: str, file: Path, metrics: Mapping[str, float | None]
     ) -> str:
         """Log ``file`` in a new run and register it; return ``models:/<model>/<n>``."""
-        client = self._client()
         try:
-            return self._register(client, model, version, file, metrics)
+            return self._register(self._client(), model, version, file, metrics)
         except ConfigError:
             raise
         except Exception as error:  # MLflow raises its own and its backends' exceptions
