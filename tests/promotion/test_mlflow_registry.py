@@ -51,12 +51,14 @@ def test_a_file_registered_twice_gets_versions_1_and_2_with_its_metrics_and_arti
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     version = client.get_model_version("price", "2")
     assert version.tags["monitml_version"] == "v4"
-    run = client.get_run(version.run_id)
+    run_id = version.run_id
+    assert run_id is not None
+    run = client.get_run(run_id)
     assert run.data.metrics == {"mae": 1.25}
     assert run.data.tags["monitml_model"] == "price"
-    (artifact,) = client.list_artifacts(version.run_id, "model")
+    (artifact,) = client.list_artifacts(run_id, "model")
     assert artifact.path == "model/m.joblib"
-    downloaded = client.download_artifacts(version.run_id, "model/m.joblib", str(tmp_path))
+    downloaded = client.download_artifacts(run_id, "model/m.joblib", str(tmp_path))
     assert joblib.load(downloaded) == {"fitted": True}
 
 
