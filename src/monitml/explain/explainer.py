@@ -45,7 +45,7 @@ __all__ = [
 # The reference's segment figures are means: 100,000 rows pin them down; more only costs time.
 MAX_REFERENCE_ROWS = 100_000
 TOP_FEATURES = 3  # features named in the sentence
-# The sentence gives the change over all rows too when it is at least this large.
+# The sentence gives the column's typical change too when it is at least this large.
 OVERALL_CONTEXT = 0.05
 LABEL, PREDICTION = "label", "prediction"
 
@@ -126,9 +126,9 @@ def _move_text(moves: Sequence[SegmentMove], task: str, positive: str | None) ->
     def change(move: SegmentMove) -> str:
         verb = "rose" if move.change > 0 else "fell"
         text = f"{signal_name(move.signal, task, positive)} {verb} {_percent(move.change)}"
-        if abs(move.overall_change) >= OVERALL_CONTEXT:  # else "fell 38%" says it all
-            sign = "+" if move.overall_change > 0 else "-"
-            text += f" (all rows {sign}{_percent(move.overall_change)})"
+        if abs(move.typical_change) >= OVERALL_CONTEXT:  # else "fell 38%" says it all
+            sign = "+" if move.typical_change > 0 else "-"
+            text += f" (typical {move.column}: {sign}{_percent(move.typical_change)})"
         return text
 
     def where(move: SegmentMove) -> str:

@@ -3,14 +3,17 @@ against how the whole window moved.
 
 A segment's *change* is its mean of one signal in the current rows against the same segment's
 mean in the reference, ``(current - reference) / |reference|``. Segments are ranked by how much
-more (or less) they changed than all rows together (the *overall* change): a segment's
-*excess* is ``(current / reference) / (overall current / overall reference) - 1``. So when the
-whole window's error doubled (a reference that is the training set has small, in-sample errors)
-a segment whose error doubled too is not news, and one whose error went up sixfold is.
+more (or less) they changed than the column's segments typically did: a segment's *excess* is
+``(current / reference) / typical - 1``, where ``typical`` is the median of the segments'
+``current / reference`` ratios weighted by their current rows. So when the whole window's error
+doubled (a reference that is the training set has small, in-sample errors) a segment whose
+error doubled too is not news, and one whose error went up sixfold is. A median, not the ratio
+of all rows: one segment that collapsed drags the mean of all rows along, and every other
+segment would then seem to have risen.
 
 So that noise does not win, a segment counts only with at least ``MIN_SEGMENT_ROWS`` rows on both
 sides (for the error: labelled rows) and a difference from its expected mean (its reference mean
-scaled by the overall change) of at least ``MIN_Z`` standard errors. ``MIN_Z = 4`` keeps the
+times ``typical``) of at least ``MIN_Z`` standard errors. ``MIN_Z = 4`` keeps the
 chance that one of a few hundred segments that moved like the rest passes by luck to about 1%
 (a two-sided normal tail of 6e-5 each).
 
@@ -64,8 +67,9 @@ class SegmentMove:
     reference_rows: int
     current_rows: int
     z: float
-    overall_change: float = 0.0  # the same signal's change over all rows
-    excess: float = 0.0  # the segment's change beyond the overall one (its rank)
+    overall_change: float = 0.0  # the same signal's change over all rows (context)
+    excess: float = 0.0  # the segment's change beyond the column's typical one (its rank)
+    typical_change: float = 0.0  # the column's segments' median change
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,7 +84,21 @@ class SegmentMove:
             "z": self.z,
             "overall_change": self.overall_change,
             "excess": self.excess,
+            "typical_change": self.typical_change,
         }
+
+
+def _typical_ratio(
+    reference: SegmentSums, current: SegmentSums, enough: np.ndarray[Any, np.dtype[np.bool_]]
+) -> float:
+    """The median of the segments' current / reference ratios, weighted by current rows; 1
+    when it is not positive (a mean that changed sign has no ratio to scale by)."""
+    ratios = current.mean[enough] / reference.mean[enough]
+    weights = current.count[enough]
+    order = np.argsort(ratios)
+    cumulative = np.cumsum(weights[order])
+    median = float(ratios[order][np.searchsorted(cumulative, cumulative[-1] / 2.0)])
+    return median if math.isfinite(median) and median > 0 else 1.0
 
 
 def _moves_of(
@@ -94,9 +112,10 @@ def _moves_of(
     enough &= np.abs(reference.mean) > _TINY
     if not enough.any():
         return []
-    ratio = 1.0
-    if overall is not None and abs(overall[0]) > _TINY and overall[1] / overall[0] > 0:
-        ratio = overall[1] / overall[0]
+    whole = 0.0
+    if overall is not None and abs(overall[0]) > _TINY:
+        whole = overall[1] / overall[0] - 1.0
+    ratio = _typical_ratio(reference, current, enough)
     with np.errstate(invalid="ignore", divide="ignore"):
         expected = reference.mean * ratio
         error = np.sqrt(
@@ -123,8 +142,9 @@ def _moves_of(
                 reference_rows=int(reference.count[index]),
                 current_rows=int(current.count[index]),
                 z=float(z[index]) if math.isfinite(z[index]) else math.copysign(1e9, z[index]),
-                overall_change=ratio - 1.0,
+                overall_change=whole,
                 excess=float(excess[index]),
+                typical_change=ratio - 1.0,
             )
         )
     return moves

@@ -105,7 +105,7 @@ class SegmentColumn:
         """Each value's segment index, -1 for a missing value or one in no segment."""
         if self.kind == "categorical":
             text = category_text(values)
-            return np.asarray(pd.Index(self.categories).get_indexer(text), dtype=np.intp)
+            return np.asarray(pd.Index(self.categories).get_indexer(pd.Index(text)), dtype=np.intp)
         numbers = pd.to_numeric(values, errors="coerce").to_numpy(np.float64, na_value=np.nan)
         codes = np.searchsorted(np.asarray(self.edges, np.float64), numbers, side="right")
         return np.where(np.isnan(numbers), -1, codes).astype(np.intp)
