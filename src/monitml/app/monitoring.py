@@ -16,6 +16,7 @@ import pandas as pd
 from prometheus_client import CollectorRegistry
 
 from monitml.alerts import AlertEngine, Dispatcher, build_channels
+from monitml.app.explaining import version_importances
 from monitml.app.models import build_served_model, read_reference
 from monitml.app.promotion import build_promotion_driver
 from monitml.app.store import open_store
@@ -132,6 +133,8 @@ def build_model_monitor(
         task=config.task,
         policy=policy,
         streaming=streaming,
+        segments=config.segments,
+        importance=version_importances(store, served, reference, target=config.target or "label"),
     )
 
 
@@ -189,7 +192,12 @@ def build_monitor(
 
     def sink(samples: list[tuple[str, dict[str, str], float]], now: float) -> None:
         if engine is not None and dispatcher is not None:
-            notifications = engine.evaluate(samples, now)
+            explanations = {
+                (model, version): text
+                for model, monitor in monitors.items()
+                for version, text in monitor.explanations.items()
+            }
+            notifications = engine.evaluate(samples, now, explanations=explanations)
             # Saved before sending: a standby that takes over never sends these again (a
             # monitor killed between the two loses them, until repeat_interval re-sends).
             try:
