@@ -42,9 +42,9 @@ def retrain(
     Exit status: 0 registered; 1 refused by the gates; 2 on a user error.
     """
     from monitml.app.models import build_served_model  # noqa: PLC0415
+    from monitml.app.retraining import retrain_model  # noqa: PLC0415
     from monitml.app.store import open_store  # noqa: PLC0415
     from monitml.config import load_settings  # noqa: PLC0415
-    from monitml.promotion.retrain import retrain as run_retrain  # noqa: PLC0415
 
     with user_errors():
         settings = load_settings(config)
@@ -52,18 +52,12 @@ def retrain(
             fail(f"--model: unknown model '{model}'; configured: {', '.join(settings.models)}")
         if json_path is not None and json_path.is_dir():
             fail(f"--json: {json_path} is a folder")
-        model_config = settings.models[model]
-        served = build_served_model(model, model_config)
+        build_served_model(
+            model, settings.models[model]
+        )  # a model that cannot load: before the store
         store = open_store(settings)
         try:
-            outcome = run_retrain(
-                store,
-                served,
-                model_config.training,
-                settings.registry,
-                promotion=model_config.promotion,
-                version=version,
-            )
+            outcome = retrain_model(settings, model, store, version=version)
         finally:
             store.dispose()
         if json_path is not None:
