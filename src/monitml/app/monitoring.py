@@ -16,9 +16,11 @@ import pandas as pd
 from prometheus_client import CollectorRegistry
 
 from monitml.alerts import AlertEngine, Dispatcher, build_channels
+from monitml.alerts.engine import AlertEvent
 from monitml.app.explaining import version_importances
 from monitml.app.models import build_served_model, read_reference
 from monitml.app.promotion import build_promotion_driver
+from monitml.app.retraining import build_retrain_action
 from monitml.app.store import open_store
 from monitml.config import ModelConfig, Settings
 from monitml.errors import ConfigError, ModelError, StoreError
@@ -29,6 +31,7 @@ from monitml.monitor.policy import MonitorPolicy
 from monitml.monitor.runner import MonitorRunner
 from monitml.monitor.streaming import StreamingPolicy
 from monitml.promotion.driver import PromotionDriver
+from monitml.promotion.retrain_action import RetrainAction
 from monitml.store import PredictionStore
 from monitml.store.lease import open_lease
 
@@ -156,6 +159,7 @@ class MonitorApp:
     engine: AlertEngine | None
     store: PredictionStore
     promotions: PromotionDriver | None = None
+    retraining: RetrainAction | None = None
 
     def close(self) -> None:
         if self.dispatcher is not None:
@@ -185,10 +189,14 @@ def build_monitor(
     engine: AlertEngine | None = None
     dispatcher: Dispatcher | None = None
     channels = build_channels(settings.alerts.channels, environ or dict(os.environ))
-    if settings.alerts.rules:
-        engine = AlertEngine.from_settings(settings.alerts, on_event=store.save_alert_event)
     if settings.alerts.rules or channels:  # promotions notify through the channels too
         dispatcher = Dispatcher(channels, registry=registry).start()
+    notify = dispatcher.submit if dispatcher is not None else None
+    retraining = build_retrain_action(settings, store, notify)
+    if settings.alerts.rules:
+        engine = AlertEngine.from_settings(
+            settings.alerts, on_event=_recorded(store.save_alert_event, retraining)
+        )
 
     def sink(samples: list[tuple[str, dict[str, str], float]], now: float) -> None:
         if engine is not None and dispatcher is not None:
@@ -237,7 +245,22 @@ def build_monitor(
         on_takeover=take_over,
         after_pass=promotions.tick,
     )
-    return MonitorApp(runner, registry, dispatcher, engine, store, promotions)
+    return MonitorApp(runner, registry, dispatcher, engine, store, promotions, retraining)
+
+
+def _recorded(
+    save: Callable[[AlertEvent], object], retraining: RetrainAction | None
+) -> Callable[[AlertEvent], None]:
+    """The engine's event sink: the alert history, then the ``retrain`` action (non-blocking)."""
+
+    def record(event: AlertEvent) -> None:
+        try:
+            save(event)
+        finally:  # a history the store cannot take does not stop the action
+            if retraining is not None:
+                retraining.on_event(event)
+
+    return record
 
 
 def start_embedded_monitor(
