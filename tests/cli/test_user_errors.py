@@ -80,6 +80,11 @@ USAGE: dict[str, Usage] = {
     "export prometheus-rules": Usage(),
     "log export": Usage(("--to", "{out}"), uses=frozenset({"store"})),
     "monitor": Usage(("--port", "{port}"), uses=SERVES),
+    "promote abort": Usage(("--model", "m"), uses=frozenset({"store"})),
+    "promote pause": Usage(("--model", "m"), uses=frozenset({"store"})),
+    "promote resume": Usage(("--model", "m"), uses=frozenset({"store"})),
+    "promote start": Usage(("--model", "m", "--challenger", "v1"), uses=frozenset({"store"})),
+    "promote status": Usage(("--model", "m"), uses=frozenset({"store"})),
     "reference set": Usage(("m", "{data}"), uses=frozenset({"store"})),
     "report": Usage(
         ("--model", "m", "--from", "{from}", "--to", "{to}", "--out", "{out}"),
@@ -424,3 +429,27 @@ def test_a_retrain_that_cannot_start_is_one_line_naming_the_key(
     config = folder.write_config("retrain", changes)
     arguments = list(args) if "--model" in args else ["--model", "m", *args]
     assert_one_line(folder.run("retrain", arguments, config), named)
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "named"),
+    [
+        pytest.param("promote status", ("--model", "absent"), "--model", id="unknown-model"),
+        pytest.param(
+            "promote pause", ("--model", "m"), "no promotion was ever started", id="none-started"
+        ),
+        pytest.param(
+            "promote start", ("--model", "m", "--challenger", "v7"), "--challenger", id="unknown"
+        ),
+        pytest.param(
+            "promote start",
+            ("--model", "m", "--challenger", "v1"),
+            "already the champion",
+            id="challenger-is-champion",
+        ),
+    ],
+)
+def test_a_promotion_change_that_cannot_be_made_is_one_line_saying_why(
+    folder: Folder, name: str, args: tuple[str, ...], named: str
+) -> None:
+    assert_one_line(folder.run(name, list(args), folder.write_config("valid")), named)

@@ -12,6 +12,7 @@ from monitml.cli import (
     export,
     log,
     monitor,
+    promote,
     report,
     retrain,
     serve,
@@ -28,7 +29,19 @@ app = typer.Typer(
 )
 
 # Each command module exposes ``register(app)``; keep this list sorted.
-for _module in (alerts, demo, drift, estimate, export, log, monitor, report, retrain, serve):
+for _module in (
+    alerts,
+    demo,
+    drift,
+    estimate,
+    export,
+    log,
+    monitor,
+    promote,
+    report,
+    retrain,
+    serve,
+):
     _module.register(app)
 
 
