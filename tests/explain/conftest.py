@@ -18,6 +18,7 @@ from monitml.demo.models import (
     split_ames,
     train_house_price_model,
 )
+from monitml.estimation.features import limited_threads
 
 FEATURES = AMES_CATEGORICAL + AMES_NUMERICAL
 
@@ -35,7 +36,12 @@ class Ames:
 @pytest.fixture(scope="session")
 def ames() -> Ames:
     reference, traffic = split_ames(load_ames())
-    model = train_house_price_model(reference)
+    # OpenMP on two busy cores is many times slower than one thread; scikit-learn must be
+    # loaded before the limit is set for the limit to apply.
+    from sklearn.ensemble import HistGradientBoostingRegressor  # noqa: F401, PLC0415
+
+    with limited_threads(1):
+        model = train_house_price_model(reference)
     reference = reference.assign(prediction=model.predict(reference[FEATURES]))
     logged = traffic[FEATURES].assign(
         prediction=model.predict(traffic[FEATURES]),

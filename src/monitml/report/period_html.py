@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from monitml.report.html import environment
 from monitml.report.period import PeriodResults
+from monitml.report.period_explain import build_explanations
 from monitml.report.period_view import build_period_view
 
 __all__ = ["render_period_html", "write_period_html"]
@@ -54,6 +55,7 @@ def render_period_html(results: PeriodResults, *, title: str | None = None) -> s
             charts=charts,
             bokeh_js=Markup(bokeh_js),
             bokeh_script=Markup(script),
+            explanations=build_explanations(results),
         )
     )
 
