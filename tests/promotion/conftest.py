@@ -47,6 +47,12 @@ def linear(frame):
     return make_pipeline(encode, LinearRegression()).fit(frame[["x", "c"]], frame["y"])
 
 
+def logistic(frame):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression().fit(frame[["x"]], frame["y"])
+
+
 def only_x(frame):
     return LinearRegression().fit(frame[["x"]], frame["y"])
 

@@ -290,3 +290,62 @@ def test_a_registered_challenger_starts_the_models_promotion(
     assert saved is not None
     assert (saved["champion"], saved["challenger"]) == ("v1", "v2")
     assert store.load_routing()["m"].weights == {"v1": 90.0, "v2": 10.0}
+
+
+def test_a_registered_champion_is_loaded_from_its_registry_file(
+    trainers: Path, store: PredictionStore, tmp_path: Path
+) -> None:
+    config = synthetic_model(tmp_path)
+    first = retrain_synthetic(store, tmp_path, config)
+    store.save_routing("m", {"v1": 0, "v2": 100})  # v2 promoted to all traffic
+    served = build_served_model("m", config)
+    again = retrain(store, served, config.training, RegistryConfig(path=tmp_path / "registry"))
+
+    assert (first.registered, again.record["champion"]) == ("v2", "v2")
+    metrics = again.record["metrics"]
+    # The same recipe on the same rows: a tie, which the default gates let pass.
+    assert metrics["challenger"]["mae"] == pytest.approx(metrics["champion"]["mae"])
+    assert again.registered == "v3"
+
+
+@pytest.mark.parametrize(
+    ("max_degradation", "registered"),
+    [pytest.param(0.05, None, id="default-bound"), pytest.param(0.10, "v2", id="looser-bound")],
+)
+def test_a_classifier_better_on_f1_is_refused_while_its_recall_falls_past_the_bound(
+    trainers: Path,
+    store: PredictionStore,
+    tmp_path: Path,
+    max_degradation: float,
+    registered: str | None,
+) -> None:
+    # The champion says "yes" above x = 2 (recall 1, poor precision); the world's boundary is
+    # near 6: the challenger's F1 is far better, its recall about 9% lower.
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0, 10, 600)
+    frame = pd.DataFrame({"x": x, "y": np.where(x + rng.normal(0, 1, 600) > 6, "yes", "no")})
+    old = frame.assign(y=np.where(frame["x"] > 2, "yes", "no"))
+    logistic = importlib.import_module(TRAINERS_MODULE).logistic
+    joblib.dump(logistic(old), tmp_path / "v1.joblib")
+    config = ModelConfig(
+        task="classification",
+        target="y",
+        features={"numerical": ["x"]},
+        versions={"v1": {"path": tmp_path / "v1.joblib"}},
+        training={
+            "entrypoint": f"{TRAINERS_MODULE}:logistic",
+            "gates": {"max_degradation": max_degradation},
+        },
+    )
+    log_labelled(store, "m", frame, ["x"], "y", [NOW - 1_000 + i for i in range(600)])
+    served = build_served_model("m", config)
+    outcome = retrain(store, served, config.training, RegistryConfig(path=tmp_path / "r"), now=NOW)
+
+    metrics = outcome.record["metrics"]
+    assert (metrics["metric"], metrics["challenger"]["positive_label"]) == ("f1", "yes")
+    assert metrics["challenger"]["f1"] > 1.3 * metrics["champion"]["f1"]
+    assert metrics["challenger"]["log_loss"] < metrics["champion"]["log_loss"]
+    assert metrics["challenger"]["roc_auc"] is not None
+    gates = {g["name"]: g for g in outcome.gates}
+    assert 0.05 < gates["degradation.recall"]["value"] < 0.10
+    assert outcome.registered == registered
