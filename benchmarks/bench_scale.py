@@ -146,11 +146,11 @@ def run(root: Path, engine_name: str, workers: int) -> dict[str, Any]:
 
     def counted(
         plan: SummaryPlan, files: Sequence[LogFragment]
-    ) -> Iterator[tuple[str, float, bytes]]:
-        for part in engine(plan, files):
-            came_back["parts"] += 1
-            came_back["bytes"] += len(part[2])
-            yield part
+    ) -> Iterator[list[tuple[str, float, bytes]]]:
+        for parts in engine(plan, files):
+            came_back["parts"] += len(parts)
+            came_back["bytes"] += sum(len(part[2]) for part in parts)
+            yield parts
 
     try:
         started = time.perf_counter()

@@ -75,7 +75,7 @@ def partitioned_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Partit
                         model="m",
                         version=version,
                         timestamp=START + day * DAY + (i + 0.5) * DAY / n,
-                        features=row,
+                        features={str(key): value for key, value in row.items()},
                         prediction=float(truth[i]),
                         latency_seconds=0.01,
                     )

@@ -19,6 +19,7 @@ from monitml.monitor.summarised import (
     run_summary_check,
     summarise_fragment,
 )
+from monitml.stats.summaries import CategoricalSummary, NumericSummary
 from monitml.store.export import export_log
 from monitml.store.partitions import LogFragment, log_fragments
 
@@ -39,8 +40,11 @@ def test_parts_merge_into_the_summary_of_the_whole_chunk(
     assert [(version, lower) for version, lower, _ in parts] == [("v1", START), ("v1", START)]
     whole = merged[("v1", START)]
     assert (whole.rows, whole.labelled) == (180, 90)
-    assert whole.columns["x1"].count == 180
-    assert sum(whole.columns["c"].category_counts().values()) == 180
+    numeric, categorical = whole.columns["x1"], whole.columns["c"]
+    assert isinstance(numeric, NumericSummary)
+    assert isinstance(categorical, CategoricalSummary)
+    assert numeric.count == 180
+    assert sum(categorical.category_counts().values()) == 180
 
 
 def test_a_chunk_summary_travels_as_bytes_and_back_unchanged(
@@ -66,8 +70,8 @@ def test_a_check_from_summaries_gives_the_verdicts_and_statistics_of_the_rows(
     chunk, end = parse_chunk("1d"), START + 3 * DAY
     fragments = log_fragments(tmp_path / "log", "m")
 
-    def local(plan: SummaryPlan, files: Sequence[LogFragment]) -> Iterator[Part]:
-        return (part for fragment in files for part in summarise_fragment(plan, fragment))
+    def local(plan: SummaryPlan, files: Sequence[LogFragment]) -> Iterator[list[Part]]:
+        return (summarise_fragment(plan, fragment) for fragment in files)
 
     summarised = run_summary_check(
         log.store, log.monitor, fragments, local, start=START, end=end, chunk=chunk, save=False
@@ -95,3 +99,77 @@ def test_chunks_of_a_number_of_rows_cannot_be_checked_from_summaries(
     log = make_log(days=1)
     with pytest.raises(DataError, match=r"use a period \(1h, 1d\) or months"):
         plan_for(log.monitor, start=START, end=START + DAY, chunk=parse_chunk("100rows"))
+
+
+def test_each_chunk_is_scored_before_the_files_of_later_days_are_summarised(
+    make_log: LogFactory, tmp_path: Path
+) -> None:
+    log = make_log(days=4, per_day={"v1": 60, "v2": 40})
+    export_log(log.store, tmp_path / "log")
+    fragments = log_fragments(tmp_path / "log", "m")
+    handed: list[LogFragment] = []
+    handed_when_scored: list[int] = []
+
+    def local(plan: SummaryPlan, files: Sequence[LogFragment]) -> Iterator[list[Part]]:
+        for fragment in files:
+            handed.append(fragment)
+            yield summarise_fragment(plan, fragment)
+
+    def judge(samples: list[tuple[str, dict[str, str], float]]) -> list[str]:
+        handed_when_scored.append(len(handed))  # called as each chunk's result is made
+        return []
+
+    check = run_summary_check(
+        log.store, log.monitor, fragments, local, start=START, end=START + 4 * DAY,
+        chunk=parse_chunk("1d"), judge=judge, save=False,
+    )  # fmt: skip
+
+    assert [(r.version, r.rows) for r in check.results] == [("v1", 60)] * 4 + [("v2", 40)] * 4
+    # Day d of a version is scored as soon as its file is in (the next file is of a later
+    # day, so holds none of its rows), not once every file is.
+    assert handed_when_scored == [1, 2, 3, 4, 5, 6, 7, 8]
+
+
+def test_a_file_holding_rows_of_a_chunk_already_scored_is_refused_naming_it(
+    make_log: LogFactory, tmp_path: Path
+) -> None:
+    log = make_log(days=2, per_day={"v1": 50})
+    export_log(log.store, tmp_path / "log")
+    first, second = log_fragments(tmp_path / "log", "m")
+    plan = plan_for(log.monitor, start=START, end=START + 2 * DAY, chunk=parse_chunk("1d"))
+
+    def misplaced(plan: SummaryPlan, files: Sequence[LogFragment]) -> Iterator[list[Part]]:
+        # The second day's file also holds the first day's rows (a writer that broke the layout).
+        yield summarise_fragment(plan, first)
+        yield summarise_fragment(plan, second) + summarise_fragment(plan, first)
+
+    with pytest.raises(DataError, match=rf"{second.path}: rows of the chunk from 2026-03-01"):
+        run_summary_check(
+            log.store, log.monitor, [first, second], misplaced, start=plan.start, end=plan.end,
+            chunk=plan.chunk, save=False,
+        )  # fmt: skip
+
+
+def test_a_version_without_rows_in_the_range_gets_no_chunks(
+    make_log: LogFactory, tmp_path: Path
+) -> None:
+    log = make_log(days=3, per_day={"v1": 40, "v2": 40})
+    export_log(log.store, tmp_path / "log")
+    # Two days of a three-day log: v2's files of those days are read, and v1's.
+    fragments = log_fragments(tmp_path / "log", "m", start=START, end=START + 2 * DAY)
+
+    def only_v1(plan: SummaryPlan, files: Sequence[LogFragment]) -> Iterator[list[Part]]:
+        for fragment in files:
+            yield summarise_fragment(plan, fragment) if fragment.version == "v1" else []
+
+    check = run_summary_check(
+        log.store, log.monitor, fragments, only_v1, start=START, end=START + 2 * DAY,
+        chunk=parse_chunk("1d"), save=False,
+    )  # fmt: skip
+    one_version = run_summary_check(
+        log.store, log.monitor, fragments, only_v1, start=START, end=START + 2 * DAY,
+        chunk=parse_chunk("1d"), version="v2", save=False,
+    )  # fmt: skip
+
+    assert [(r.version, r.rows) for r in check.results] == [("v1", 40), ("v1", 40)]
+    assert [(r.version, r.rows) for r in one_version.results] == [("v2", 0), ("v2", 0)]

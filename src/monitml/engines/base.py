@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from monitml.errors import ConfigError
-from monitml.monitor.summarised import Part, SummaryPlan
+from monitml.monitor.chunk_summary import Part, SummaryPlan
 from monitml.store.partitions import LogFragment
 
 __all__ = ["ENGINES", "Engine", "get_engine"]
@@ -22,9 +22,13 @@ ENGINES = tuple(_MODULES)
 
 
 class Engine(Protocol):
-    """Summarise every file of a plan, wherever the engine runs; close what it started."""
+    """Summarise every file of a plan wherever the engine runs, and hand back each file's
+    parts in the order of ``fragments`` (as they are done: the driver scores a chunk once
+    its files are in); close what it started."""
 
-    def __call__(self, plan: SummaryPlan, fragments: Sequence[LogFragment]) -> Iterable[Part]: ...
+    def __call__(
+        self, plan: SummaryPlan, fragments: Sequence[LogFragment]
+    ) -> Iterable[list[Part]]: ...
 
     def close(self) -> None: ...
 

@@ -1,13 +1,20 @@
-"""The Dask engine: one ``dask.dataframe`` partition per file, summarised on the workers of a
-``distributed`` cluster; only the summaries come back to the driver.
+"""The Dask engine: one ``dask.dataframe`` partition per file, each read with pyarrow and
+summarised on a worker of a ``distributed`` cluster; only the summaries come back.
+
+The driver decodes no Parquet: a task reads its file where it runs. The partitions are
+computed as futures all at once and fetched in file order, each released once fetched, so
+the driver holds one file's summaries at a time while the workers keep busy.
 
 Without ``master`` it starts a ``LocalCluster`` of ``workers`` processes (one thread each: the
 summaries are numpy work that holds the GIL in parts) and stops it on ``close``; with
-``master`` it connects to that scheduler, whose workers must have MonitML installed.
+``master`` it connects to that scheduler, whose workers must have MonitML installed. Either
+way each worker imports the summarising code once when the engine opens, not on its first
+file.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -16,7 +23,7 @@ import dask.dataframe as dd
 import pandas as pd
 from distributed import Client, LocalCluster
 
-from monitml.monitor.summarised import Part, SummaryPlan, summarise_fragment
+from monitml.monitor.chunk_summary import Part, SummaryPlan, summarise_fragment
 from monitml.store.partitions import LogFragment
 
 __all__ = ["DaskEngine", "open_engine"]
@@ -41,20 +48,37 @@ def _summarise(fragment: LogFragment, plan: SummaryPlan) -> pd.DataFrame:
     )
 
 
+def _warm_up() -> None:
+    """Import what a task runs (MonitML's summaries, the sketch library) in this worker."""
+    importlib.import_module("monitml.monitor.chunk_summary")
+    importlib.import_module("datasketches")
+
+
 class DaskEngine:
     def __init__(self, client: Any, cluster: Any | None) -> None:
         self.client = client
         self.cluster = cluster
 
-    def __call__(self, plan: SummaryPlan, fragments: Sequence[LogFragment]) -> Iterator[Part]:
+    def __call__(self, plan: SummaryPlan, fragments: Sequence[LogFragment]) -> Iterator[list[Part]]:
         if not fragments:
             return
         # Bytes must stay bytes: no conversion of object columns to Arrow strings.
         with dask.config.set({"dataframe.convert-string": False}):
             frame = dd.from_map(_summarise, list(fragments), plan=plan, meta=_META)  # type: ignore[no-untyped-call]
-            parts = self.client.compute(frame).result()
-        for version, lower, payload in parts.itertuples(index=False):
-            yield str(version), float(lower), bytes(payload)
+            futures = self.client.compute(frame.to_delayed())
+        try:
+            for index, future in enumerate(futures):
+                parts = future.result()
+                future.release()
+                futures[index] = None  # the driver keeps no file's summaries once handed on
+                yield [
+                    (str(version), float(lower), bytes(payload))
+                    for version, lower, payload in parts.itertuples(index=False)
+                ]
+        finally:
+            for future in futures:
+                if future is not None:
+                    future.cancel()
 
     def close(self) -> None:
         self.client.close()
@@ -64,7 +88,9 @@ class DaskEngine:
 
 def open_engine(*, workers: int = 2, master: str | None = None) -> DaskEngine:
     if master is not None:
-        return DaskEngine(Client(master), None)  # type: ignore[no-untyped-call]
+        client = Client(master)  # type: ignore[no-untyped-call]
+        client.run(_warm_up)
+        return DaskEngine(client, None)
     cluster = LocalCluster(  # type: ignore[no-untyped-call]
         n_workers=workers,
         threads_per_worker=1,
@@ -72,4 +98,7 @@ def open_engine(*, workers: int = 2, master: str | None = None) -> DaskEngine:
         dashboard_address=":0",  # a free port: never 8787 of another cluster
         silence_logs=40,  # logging.ERROR: a check prints its chunks, not the cluster's chatter
     )
-    return DaskEngine(Client(cluster), cluster)  # type: ignore[no-untyped-call]
+    client = Client(cluster)  # type: ignore[no-untyped-call]
+    client.wait_for_workers(workers)
+    client.run(_warm_up)
+    return DaskEngine(client, cluster)

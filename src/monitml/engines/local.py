@@ -1,22 +1,23 @@
 """The local engine: every file summarised in this process, one after the other.
 
-Memory holds one file and the merged summaries, never the range's rows.
+Memory holds one file's columns and the summaries of the chunks still open, never the
+range's rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from monitml.monitor.summarised import Part, SummaryPlan, summarise_fragment
+from monitml.monitor.chunk_summary import Part, SummaryPlan, summarise_fragment
 from monitml.store.partitions import LogFragment
 
 __all__ = ["LocalEngine", "open_engine"]
 
 
 class LocalEngine:
-    def __call__(self, plan: SummaryPlan, fragments: Sequence[LogFragment]) -> Iterator[Part]:
+    def __call__(self, plan: SummaryPlan, fragments: Sequence[LogFragment]) -> Iterator[list[Part]]:
         for fragment in fragments:
-            yield from summarise_fragment(plan, fragment)
+            yield summarise_fragment(plan, fragment)
 
     def close(self) -> None:
         """Nothing to stop."""

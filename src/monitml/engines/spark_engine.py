@@ -1,88 +1,123 @@
-"""The Spark engine: the files read by Spark, each task's Arrow batches summarised on its
-executor (``mapInArrow``) and merged there, so one summary per version and chunk per task
-comes back to the driver.
+"""The Spark engine: the list of files is distributed, one Spark task per file, and each task
+reads its file with pyarrow in its Python worker and summarises it (``mapInArrow`` over a
+DataFrame of paths); only the summaries travel back.
+
+The JVM decodes no Parquet and ships no rows to Python: a task's input is one path, its
+output the file's parts. Files go in windows of a few per core, each window one Spark job,
+two windows in flight (so the cores stay busy while the driver scores the previous one);
+the driver holds the summaries of at most those windows, not the range's.
 
 Without ``master`` it starts ``local[workers]`` (a JVM: Java 17 or later) and stops it on
 ``close``; with ``master`` it runs on that cluster, whose executors must have MonitML
-installed. Timestamps are read in UTC whatever the session's zone; partition values stay text.
+installed. Python workers are reused across tasks, and each imports the summarising code
+once, when the engine opens (a barrier stage of one task per core), not on its first file.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pyarrow as pa
 
-from monitml.monitor.summarised import ChunkSummary, Part, SummaryPlan, summarise_frame
-from monitml.store.partitions import TS_TYPE, LogFragment
+from monitml.monitor.chunk_summary import Part, SummaryPlan, summarise_fragment
+from monitml.store.partitions import LogFragment
 
 __all__ = ["SparkEngine", "open_engine"]
 
-_PARTS = "version string, lower double, payload binary"
-# Rows per Arrow batch handed to a task: bigger batches, fewer summaries to merge.
-_BATCH_ROWS = 200_000
+_FILES = "index int, path string, model string, version string, date string"
+_PARTS_DDL = "index int, version string, lower double, payload binary"
+_PARTS = pa.schema(
+    [
+        ("index", pa.int32()),
+        ("version", pa.string()),
+        ("lower", pa.float64()),
+        ("payload", pa.binary()),
+    ]
+)
+# Files a job summarises, per core: enough that a job's start-up is small against it.
+_FILES_PER_CORE = 4
+_JOBS_IN_FLIGHT = 2
 
 
-def _summarise_batches(
+def _summarise_files(
     plan: SummaryPlan, batches: Iterator[pa.RecordBatch]
 ) -> Iterator[pa.RecordBatch]:
-    merged: dict[tuple[str, float], ChunkSummary] = {}
+    """A task: each file named in ``batches`` read and summarised here, its parts yielded."""
     for batch in batches:
-        table = pa.Table.from_batches([batch])
-        micros = table["ts"].cast(TS_TYPE).cast(pa.int64()).to_numpy(zero_copy_only=False)
-        frame = table.drop_columns(["ts"]).to_pandas()
-        frame.insert(0, "timestamp", micros / 1_000_000)
-        for version, rows in frame.groupby("version", sort=True):
-            ordered = rows.sort_values("timestamp", kind="stable").reset_index(drop=True)
-            for lower, summary in summarise_frame(plan, ordered).items():
-                key = (str(version), lower)
-                mine = merged.get(key)
-                merged[key] = summary if mine is None else mine.merge(summary)
-    if merged:
-        keys = sorted(merged)
-        yield pa.RecordBatch.from_pydict(
-            {
-                "version": [k[0] for k in keys],
-                "lower": [k[1] for k in keys],
-                "payload": [merged[k].to_bytes() for k in keys],
-            },
-            schema=pa.schema(
-                [("version", pa.string()), ("lower", pa.float64()), ("payload", pa.binary())]
-            ),
-        )
+        for row in batch.to_pylist():
+            fragment = LogFragment(row["path"], row["model"], row["version"], row["date"])
+            parts = summarise_fragment(plan, fragment)
+            yield pa.RecordBatch.from_pydict(
+                {
+                    "index": [row["index"]] * len(parts),
+                    "version": [p[0] for p in parts],
+                    "lower": [p[1] for p in parts],
+                    "payload": [p[2] for p in parts],
+                },
+                schema=_PARTS,
+            )
+
+
+def _warm_up(_: Iterable[int]) -> Iterator[int]:
+    """Import what a task runs in this Python worker, with every other core's task alive at
+    once (a barrier), so each core's worker is the one warmed."""
+    from pyspark import BarrierTaskContext  # noqa: PLC0415
+
+    importlib.import_module("monitml.monitor.chunk_summary")
+    importlib.import_module("datasketches")
+    BarrierTaskContext.get().barrier()
+    yield os.getpid()
 
 
 class SparkEngine:
     def __init__(self, session: Any, owned: bool) -> None:
         self.session = session
         self.owned = owned
+        self.cores = max(int(session.sparkContext.defaultParallelism), 1)
 
-    def __call__(self, plan: SummaryPlan, fragments: Sequence[LogFragment]) -> Iterator[Part]:
-        from pyspark.sql import functions as F  # noqa: N812, PLC0415
-
-        if not fragments:
-            return
-        root = str(Path(fragments[0].path).parents[3])
-        paths = [f.path for f in fragments]
-        frame = self.session.read.option("basePath", root).parquet(*paths)
-        wanted = ["ts", "version", *(c for c in plan.columns if c in frame.columns)]
-        frame = frame.select(*wanted).where(
-            (F.col("ts") >= F.timestamp_micros(F.lit(round(plan.start * 1_000_000))))
-            & (F.col("ts") < F.timestamp_micros(F.lit(round(plan.end * 1_000_000))))
-        )
-        summarise = _summarise_batches
+    def _job(self, plan: SummaryPlan, first: int, files: Sequence[LogFragment]) -> list[list[Part]]:
+        rows = [(first + i, f.path, f.model, f.version, f.date) for i, f in enumerate(files)]
+        # One partition a file: one task each, balanced over the cores.
+        paths = self.session.sparkContext.parallelize(rows, len(rows))
+        frame = self.session.createDataFrame(paths, _FILES)
         with warnings.catch_warnings():
             # PySpark 4 warns on pandas 3 for its pandas APIs; mapInArrow does not use pandas.
             warnings.filterwarnings(
                 "ignore", "PySpark does not yet fully support pandas", FutureWarning
             )
-            rows = frame.mapInArrow(lambda batches: summarise(plan, batches), _PARTS).collect()
-        yield from ((str(r["version"]), float(r["lower"]), bytes(r["payload"])) for r in rows)
+            found = frame.mapInArrow(lambda b: _summarise_files(plan, b), _PARTS_DDL).collect()
+        per_file: list[list[Part]] = [[] for _ in files]
+        for row in found:
+            per_file[int(row["index"]) - first].append(
+                (str(row["version"]), float(row["lower"]), bytes(row["payload"]))
+            )
+        return per_file
+
+    def __call__(self, plan: SummaryPlan, fragments: Sequence[LogFragment]) -> Iterator[list[Part]]:
+        size = self.cores * _FILES_PER_CORE
+        windows = [(i, fragments[i : i + size]) for i in range(0, len(fragments), size)]
+        pending: deque[Future[list[list[Part]]]] = deque()
+        with ThreadPoolExecutor(max_workers=_JOBS_IN_FLIGHT) as pool:
+            try:
+                for first, files in windows[:_JOBS_IN_FLIGHT]:
+                    pending.append(pool.submit(self._job, plan, first, files))
+                upcoming = iter(windows[_JOBS_IN_FLIGHT:])
+                while pending:
+                    done = pending.popleft().result()
+                    following = next(upcoming, None)
+                    if following is not None:
+                        pending.append(pool.submit(self._job, plan, *following))
+                    yield from done
+            finally:
+                for job in pending:
+                    job.cancel()
 
     def close(self) -> None:
         if self.owned:
@@ -98,10 +133,14 @@ def open_engine(*, workers: int = 2, master: str | None = None) -> SparkEngine:
         SparkSession.builder.appName("monitml-check")
         .master(master or f"local[{workers}]")
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
-        .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(_BATCH_ROWS))
+        .config("spark.python.worker.reuse", "true")
         .config("spark.ui.enabled", "false")
     )
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
-    return SparkEngine(session, owned=master is None)
+    engine = SparkEngine(session, owned=master is None)
+    context = session.sparkContext
+    context.parallelize(range(engine.cores), engine.cores).barrier().mapPartitions(
+        _warm_up
+    ).collect()
+    return engine

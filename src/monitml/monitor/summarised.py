@@ -1,16 +1,22 @@
-"""Batch checks from mergeable summaries: what an engine computes per partition, and the
-verdicts the driver draws from the merged summaries.
+"""Batch checks from mergeable summaries: the verdicts the driver draws from the summaries
+engines compute per file.
 
 A check of a partitioned log (``monitml.store.partitions``) runs in three steps:
 
 1. :func:`plan_for` fixes, from the monitor's reference, what every partition summarises:
    each compared column on the reference's bins (numerical, ``Binning``) or vocabulary
    (categorical, ``Vocabulary``), the chunks of the range, the task's performance counts.
-2. An engine runs :func:`summarise_fragment` on each file, where the file is (a worker, a
-   Spark executor): per version and chunk, one :class:`ChunkSummary` (tens of KB a column,
-   whatever the rows), encoded as bytes to travel.
-3. The driver merges them per version and chunk (``ChunkSummary.merge``, in file order) and
-   :func:`evaluate_summary` scores each chunk as ``ModelMonitor.evaluate`` scores its rows.
+2. An engine runs ``summarise_fragment`` (``monitml.monitor.chunk_summary``) on each file,
+   where the file is (a worker, a Spark executor): per version and chunk, one
+   ``ChunkSummary`` (tens of KB a column, whatever the rows), encoded as bytes to travel, and
+   hands them back file by file, in the order of the files.
+3. The driver merges each chunk's parts as they arrive (``ChunkSummary.merge``, in file
+   order) and :func:`evaluate_summary` scores a chunk as ``ModelMonitor.evaluate`` scores its
+   rows as soon as no file left can hold rows of it (files come sorted by version and date,
+   and a file holds the rows of its ``date=`` partition); its summary is then dropped. So the
+   driver holds the summaries of the chunks still open (those of the dates being read), not
+   one per chunk of the range; a file holding rows of a chunk already scored (a row outside
+   its date partition) is refused, naming the file.
 
 What equals the exact check, and what is within a stated error: rows, labelled rows, missing
 counts, min, max and the binned methods (PSI, Jensen–Shannon, chi-square…) are exact; a
@@ -27,10 +33,11 @@ use a period or months).
 from __future__ import annotations
 
 import copy
-import json
+import itertools
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,7 +50,14 @@ from monitml.analysis.result import ColumnDrift
 from monitml.analysis.tables import chart_data
 from monitml.errors import DataError
 from monitml.monitor.batch import AlertJudge, BatchCheck, finish_check
-from monitml.monitor.chunks import ChunkSpec, split_chunks
+from monitml.monitor.chunk_summary import (
+    ChunkSummary,
+    Part,
+    SummaryPlan,
+    chunk_bounds,
+    summarise_fragment,
+)
+from monitml.monitor.chunks import ChunkSpec
 from monitml.monitor.model_monitor import LABEL, PREDICTION, ModelMonitor
 from monitml.monitor.result import WindowResult
 from monitml.stats.registry import DriftMethod, as_comparable
@@ -51,20 +65,13 @@ from monitml.stats.samples import CategoricalSample, NumericSample, Sample
 from monitml.stats.summaries import (
     Binning,
     CategoricalSummary,
-    ClassificationSummary,
     NumericSummary,
-    RegressionSummary,
     Vocabulary,
-    summarise_categorical,
-    summarise_classification,
-    summarise_numeric,
-    summarise_regression,
     summarise_sample,
 )
 from monitml.stats.summaries.quality import summary_profile, summary_quantiles
-from monitml.stats.summaries.serialise import from_dict, to_dict
 from monitml.store import PredictionStore
-from monitml.store.partitions import LogFragment, read_fragment
+from monitml.store.partitions import LogFragment
 
 __all__ = [
     "ChunkSummary",
@@ -79,36 +86,12 @@ __all__ = [
     "plan_for",
     "run_summary_check",
     "summarise_fragment",
-    "summarise_frame",
 ]
 
 ColumnSummary = NumericSummary | CategoricalSummary
-Performance = RegressionSummary | ClassificationSummary
-# One partition's output: (version, chunk start, encoded ChunkSummary).
-Part = tuple[str, float, bytes]
-# An engine: the parts of every file, summarised wherever the engine runs.
-Summariser = Callable[["SummaryPlan", Sequence[LogFragment]], Iterable[Part]]
-
-
-@dataclass(frozen=True, slots=True)
-class SummaryPlan:
-    """What each partition summarises (picklable: it travels to the workers)."""
-
-    model: str
-    task: str
-    start: float
-    end: float
-    chunk: ChunkSpec
-    binnings: dict[str, Binning]
-    vocabularies: dict[str, Vocabulary]
-    labels: tuple[str, ...] = ()
-    performance: bool = False
-
-    @property
-    def columns(self) -> list[str]:
-        """The columns a partition reads besides ``ts``."""
-        names = [*self.binnings, *self.vocabularies]
-        return list(dict.fromkeys([*names, PREDICTION, LABEL]))
+# An engine: for each file, in the order given, the parts of its chunks (summarised wherever
+# the engine runs).
+Summariser = Callable[[SummaryPlan, Sequence[LogFragment]], Iterable[list[Part]]]
 
 
 def plan_for(monitor: ModelMonitor, *, start: float, end: float, chunk: ChunkSpec) -> SummaryPlan:
@@ -140,171 +123,9 @@ def plan_for(monitor: ModelMonitor, *, start: float, end: float, chunk: ChunkSpe
         vocabularies=vocabularies,
         labels=spec.labels if spec is not None else (),
         performance=spec is not None,
+        prediction=PREDICTION,
+        label=LABEL,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class ChunkSummary:
-    """The rows of one chunk of one version, summarised; ``merge`` adds two parts of it."""
-
-    rows: int
-    labelled: int
-    columns: dict[str, ColumnSummary] = field(default_factory=dict)
-    performance: Performance | None = None
-
-    def merge(self, other: ChunkSummary) -> ChunkSummary:
-        columns = dict(self.columns)
-        for name, summary in other.columns.items():
-            mine = columns.get(name)
-            columns[name] = summary if mine is None else _merge(mine, summary)
-        performance = self.performance
-        if other.performance is not None:
-            performance = (
-                other.performance if performance is None else _merge(performance, other.performance)
-            )
-        return ChunkSummary(
-            self.rows + other.rows, self.labelled + other.labelled, columns, performance
-        )
-
-    def to_bytes(self) -> bytes:
-        """Compact JSON (``monitml.chunk-summary/1``): the columns as ``monitml.summary/1``."""
-        payload: dict[str, Any] = {
-            "format": "monitml.chunk-summary/1",
-            "rows": self.rows,
-            "labelled": self.labelled,
-            "columns": {name: to_dict(summary) for name, summary in self.columns.items()},
-            "performance": _performance_to_dict(self.performance),
-        }
-        return json.dumps(payload, separators=(",", ":")).encode("utf-8")
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> ChunkSummary:
-        payload = json.loads(data)
-        if payload.get("format") != "monitml.chunk-summary/1":
-            raise DataError("not a monitml.chunk-summary/1 payload")
-        return cls(
-            int(payload["rows"]),
-            int(payload["labelled"]),
-            {name: from_dict(entry) for name, entry in payload["columns"].items()},
-            _performance_from_dict(payload["performance"]),
-        )
-
-
-def _merge(left: Any, right: Any) -> Any:
-    return left.merge(right)
-
-
-def _performance_to_dict(summary: Performance | None) -> dict[str, Any] | None:
-    if summary is None:
-        return None
-    if isinstance(summary, RegressionSummary):
-        return {
-            "task": "regression",
-            **{k: getattr(summary, k) for k in summary.__dataclass_fields__},
-        }
-    return {
-        "task": "classification",
-        "labels": list(summary.labels),
-        "matrix": summary.matrix.tolist(),
-        "missing": summary.missing,
-        "positive_label": summary.positive_label,
-    }
-
-
-def _performance_from_dict(data: dict[str, Any] | None) -> Performance | None:
-    if data is None:
-        return None
-    if data["task"] == "regression":
-        return RegressionSummary(**{k: v for k, v in data.items() if k != "task"})
-    return ClassificationSummary(
-        tuple(data["labels"]),
-        np.asarray(data["matrix"], dtype=np.int64),
-        int(data["missing"]),
-        data["positive_label"],
-    )
-
-
-def chunk_bounds(plan: SummaryPlan) -> list[tuple[float, float]]:
-    """Every chunk of the plan's range as (start, end), empty ones included."""
-    empty = pd.DataFrame({"timestamp": np.empty(0)})
-    return [
-        (lo, hi) for lo, hi, _ in split_chunks(empty, plan.chunk, start=plan.start, end=plan.end)
-    ]
-
-
-def _first_chunk_start(plan: SummaryPlan, first: float) -> float:
-    """The start of the chunk holding the time ``first`` (chunks are aligned to the epoch)."""
-    if plan.chunk.months is not None:
-        moment = pd.Timestamp(first, unit="s", tz="UTC")
-        edge = pd.Timestamp(year=moment.year, month=moment.month, day=1, tz="UTC").timestamp()
-    else:
-        period = float(plan.chunk.seconds or 0.0)
-        edge = float(np.floor(first / period) * period)
-    return max(edge, plan.start)
-
-
-def summarise_frame(plan: SummaryPlan, frame: pd.DataFrame) -> dict[float, ChunkSummary]:
-    """Per chunk start, the summary of ``frame``'s rows (``timestamp`` sorted, in the range)."""
-    if frame.empty:
-        return {}
-    times = frame["timestamp"].to_numpy(np.float64)
-    start = _first_chunk_start(plan, float(times[0]))
-    end = min(plan.end, float(np.nextafter(times[-1], np.inf)))
-    found: dict[float, ChunkSummary] = {}
-    for lower, _, part in split_chunks(frame, plan.chunk, start=start, end=end):
-        if len(part):
-            found[lower] = _summarise_rows(plan, part)
-    return found
-
-
-def _summarise_rows(plan: SummaryPlan, rows: pd.DataFrame) -> ChunkSummary:
-    columns: dict[str, ColumnSummary] = {}
-    # A column a file lacks is missing on its rows, as when the rows of files are concatenated.
-    for name, binning in plan.binnings.items():
-        if name in rows.columns:
-            values = pd.to_numeric(rows[name], errors="coerce").to_numpy(
-                np.float64, na_value=np.nan
-            )
-        else:
-            values = np.full(len(rows), np.nan)
-        columns[name] = summarise_numeric(values, binning)
-    for name, vocabulary in plan.vocabularies.items():
-        if name in rows.columns:
-            labels = rows[name].to_numpy(object)
-        else:
-            labels = np.full(len(rows), None, dtype=object)
-        columns[name] = summarise_categorical(labels, vocabulary)
-    labelled = int(rows[LABEL].notna().sum()) if LABEL in rows.columns else 0
-    performance: Performance | None = None
-    if plan.performance and LABEL in rows.columns and PREDICTION in rows.columns:
-        if plan.task == "classification":
-            keep = rows[LABEL].notna() & rows[PREDICTION].notna()
-            truth = rows.loc[keep, LABEL].astype(str).to_numpy()
-            predicted = rows.loc[keep, PREDICTION].astype(str).to_numpy()
-            performance = summarise_classification(truth, predicted, labels=list(plan.labels))
-        else:
-            truth = pd.to_numeric(rows[LABEL], errors="coerce").to_numpy(
-                np.float64, na_value=np.nan
-            )
-            predicted = pd.to_numeric(rows[PREDICTION], errors="coerce").to_numpy(
-                np.float64, na_value=np.nan
-            )
-            performance = summarise_regression(truth, predicted)
-    return ChunkSummary(len(rows), labelled, columns, performance)
-
-
-def summarise_fragment(plan: SummaryPlan, fragment: LogFragment) -> list[Part]:
-    """What an engine runs per file: its rows in the range, summarised per chunk, encoded."""
-    table = read_fragment(fragment, start=plan.start, end=plan.end, columns=plan.columns)
-    micros = table["ts"].cast("int64").to_numpy(zero_copy_only=False)
-    frame: pd.DataFrame = table.drop_columns(["ts"]).to_pandas()
-    frame.insert(0, "timestamp", micros / 1_000_000)
-    order = np.argsort(micros, kind="stable")
-    frame = frame.iloc[order].reset_index(drop=True)
-    return [
-        (fragment.version, lower, summary.to_bytes())
-        for lower, summary in summarise_frame(plan, frame).items()
-    ]
 
 
 def decode_parts(parts: Iterable[Part]) -> Iterator[tuple[str, float, ChunkSummary]]:
@@ -508,25 +329,79 @@ def run_summary_check(
     save: bool = True,
 ) -> BatchCheck:
     """``run_check`` over the files of a partitioned log, summarised by ``summarise`` (an
-    engine: it returns every file's parts) and merged here, one part at a time."""
+    engine: each file's parts, file by file) and merged and scored here as they arrive."""
     plan = plan_for(monitor, start=start, end=end, chunk=chunk)
-    merged = merge_parts(summarise(plan, fragments))
-    names = [version] if version is not None else sorted({name for name, _ in merged})
-    bounds = chunk_bounds(plan)
-    references: dict[str, SummaryReference] = {}
-    results = (
-        evaluate_summary(
-            monitor,
-            merged.get((name, lo)),
-            name,
-            window_start=lo,
-            window_end=hi,
-            references=references,
-        )
-        for name in names
-        for lo, hi in bounds
+    files = sorted(
+        (f for f in fragments if version is None or f.version == version),
+        key=lambda f: (f.version, f.date, f.path),
     )
+    parts = iter(summarise(plan, files))
+    results = _scored_in_order(monitor, plan, files, parts, version)
     return finish_check(
         store, monitor, results, start=start, end=end, chunk=chunk, version=version,
         judge=judge, save=save,
     )  # fmt: skip
+
+
+def _midnight(date: str) -> float:
+    """Epoch seconds of 00:00 UTC on ``date`` (``YYYY-MM-DD``): where a date partition starts."""
+    return datetime.strptime(date, "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
+
+
+def _scored_in_order(
+    monitor: ModelMonitor,
+    plan: SummaryPlan,
+    files: Sequence[LogFragment],
+    parts: Iterator[list[Part]],
+    version: str | None,
+) -> Iterator[WindowResult]:
+    """Every chunk of each version, in time order, scored once no file left can hold its rows.
+
+    Without ``version``, a version with files but no row in the range gets no chunks (as
+    when a check reads rows: it is not in the window).
+    """
+    bounds = chunk_bounds(plan)
+    references: dict[str, SummaryReference] = {}
+
+    def score(name: str, index: int, summary: ChunkSummary | None) -> WindowResult:
+        lower, upper = bounds[index]
+        return evaluate_summary(
+            monitor, summary, name, window_start=lower, window_end=upper, references=references
+        )
+
+    if version is not None and not files:
+        yield from (score(version, index, None) for index in range(len(bounds)))
+        return
+    for name, group in itertools.groupby(files, key=lambda f: f.version):
+        ordered = list(group)
+        open_chunks: dict[float, ChunkSummary] = {}
+        scored = 0
+        held: list[WindowResult] = []  # a version's chunks while it has shown no row
+        shown = version is not None
+        for position, fragment in enumerate(ordered):
+            found = next(parts, None)
+            if found is None:
+                raise DataError(f"the engine gave no summaries for {fragment.path}")
+            for _, lower, data in found:
+                if scored and lower < bounds[scored - 1][1]:
+                    raise DataError(
+                        f"{fragment.path}: rows of the chunk from "
+                        f"{datetime.fromtimestamp(lower, UTC):%Y-%m-%d %H:%M} in the "
+                        f"date={fragment.date} partition, after that chunk was scored: each "
+                        "row must be in the partition of its UTC date (monitml.store.partitions)"
+                    )
+                summary = ChunkSummary.from_bytes(data)
+                mine = open_chunks.get(lower)
+                open_chunks[lower] = summary if mine is None else mine.merge(summary)
+            # Files left hold rows from the next file's date on: chunks ending by then are whole.
+            later = ordered[position + 1 :]
+            horizon = _midnight(later[0].date) if later else math.inf
+            while scored < len(bounds) and bounds[scored][1] <= horizon:
+                held.append(score(name, scored, open_chunks.pop(bounds[scored][0], None)))
+                scored += 1
+            shown = shown or any(result.rows for result in held)
+            if shown:
+                yield from held
+                held = []
+        if open_chunks:
+            raise DataError(f"parts outside the checked range for version {name}")

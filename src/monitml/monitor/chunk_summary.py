@@ -1,0 +1,274 @@
+"""What an engine runs where a file of a partitioned log is: its rows summarised per chunk.
+
+A :class:`SummaryPlan` (built on the driver by ``monitml.monitor.summarised.plan_for``) says
+what every file summarises: each compared column on the reference's bins (numerical,
+``Binning``) or vocabulary (categorical, ``Vocabulary``), the chunks of the range, the task's
+performance counts. :func:`summarise_fragment` reads one file with pyarrow and returns, per
+chunk its rows fall in, one :class:`ChunkSummary` encoded as bytes (a ``Part``: tens of KB a
+column whatever the rows), for the driver to merge.
+
+What is guaranteed: a chunk's summary is the one of its rows whichever file, engine or order
+they came in (each column's values are sorted before they are summarised); the rows of a file
+are read column by column from Arrow, never as a whole pandas frame (a numeric column of
+integers or floats goes straight to numpy; any other type goes through pandas as a frame
+would). Memory holds one file's columns, not the range's.
+
+This module imports no more than a worker needs (numpy, pandas, pyarrow, the summaries):
+engines import it on their workers, not the driver's scoring code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from monitml.errors import DataError
+from monitml.monitor.chunks import ChunkSpec, split_chunks
+from monitml.stats.summaries import (
+    Binning,
+    CategoricalSummary,
+    ClassificationSummary,
+    NumericSummary,
+    RegressionSummary,
+    Vocabulary,
+    summarise_categorical,
+    summarise_classification,
+    summarise_numeric,
+    summarise_regression,
+)
+from monitml.stats.summaries.serialise import from_dict, to_dict
+from monitml.store.partitions import TS_TYPE, LogFragment, read_fragment
+
+__all__ = [
+    "ChunkSummary",
+    "Part",
+    "SummaryPlan",
+    "chunk_bounds",
+    "summarise_fragment",
+    "summarise_fragments",
+    "summarise_table",
+]
+
+ColumnSummary = NumericSummary | CategoricalSummary
+Performance = RegressionSummary | ClassificationSummary
+# One chunk's summary from one file: (version, chunk start, encoded ChunkSummary).
+Part = tuple[str, float, bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryPlan:
+    """What each partition summarises (picklable: it travels to the workers)."""
+
+    model: str
+    task: str
+    start: float
+    end: float
+    chunk: ChunkSpec
+    binnings: dict[str, Binning]
+    vocabularies: dict[str, Vocabulary]
+    labels: tuple[str, ...] = ()
+    performance: bool = False
+    prediction: str = "prediction"
+    label: str = "label"
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns a partition reads besides ``ts``."""
+        names = [*self.binnings, *self.vocabularies]
+        return list(dict.fromkeys([*names, self.prediction, self.label]))
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkSummary:
+    """The rows of one chunk of one version, summarised; ``merge`` adds two parts of it."""
+
+    rows: int
+    labelled: int
+    columns: dict[str, ColumnSummary] = field(default_factory=dict)
+    performance: Performance | None = None
+
+    def merge(self, other: ChunkSummary) -> ChunkSummary:
+        columns = dict(self.columns)
+        for name, summary in other.columns.items():
+            mine = columns.get(name)
+            columns[name] = summary if mine is None else _merge(mine, summary)
+        performance = self.performance
+        if other.performance is not None:
+            performance = (
+                other.performance if performance is None else _merge(performance, other.performance)
+            )
+        return ChunkSummary(
+            self.rows + other.rows, self.labelled + other.labelled, columns, performance
+        )
+
+    def to_bytes(self) -> bytes:
+        """Compact JSON (``monitml.chunk-summary/1``): the columns as ``monitml.summary/1``."""
+        payload: dict[str, Any] = {
+            "format": "monitml.chunk-summary/1",
+            "rows": self.rows,
+            "labelled": self.labelled,
+            "columns": {name: to_dict(summary) for name, summary in self.columns.items()},
+            "performance": _performance_to_dict(self.performance),
+        }
+        return json.dumps(payload, separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ChunkSummary:
+        payload = json.loads(data)
+        if payload.get("format") != "monitml.chunk-summary/1":
+            raise DataError("not a monitml.chunk-summary/1 payload")
+        return cls(
+            int(payload["rows"]),
+            int(payload["labelled"]),
+            {name: from_dict(entry) for name, entry in payload["columns"].items()},
+            _performance_from_dict(payload["performance"]),
+        )
+
+
+def _merge(left: Any, right: Any) -> Any:
+    return left.merge(right)
+
+
+def _performance_to_dict(summary: Performance | None) -> dict[str, Any] | None:
+    if summary is None:
+        return None
+    if isinstance(summary, RegressionSummary):
+        return {
+            "task": "regression",
+            **{k: getattr(summary, k) for k in summary.__dataclass_fields__},
+        }
+    return {
+        "task": "classification",
+        "labels": list(summary.labels),
+        "matrix": summary.matrix.tolist(),
+        "missing": summary.missing,
+        "positive_label": summary.positive_label,
+    }
+
+
+def _performance_from_dict(data: dict[str, Any] | None) -> Performance | None:
+    if data is None:
+        return None
+    if data["task"] == "regression":
+        return RegressionSummary(**{k: v for k, v in data.items() if k != "task"})
+    return ClassificationSummary(
+        tuple(data["labels"]),
+        np.asarray(data["matrix"], dtype=np.int64),
+        int(data["missing"]),
+        data["positive_label"],
+    )
+
+
+def chunk_bounds(plan: SummaryPlan) -> list[tuple[float, float]]:
+    """Every chunk of the plan's range as (start, end), empty ones included."""
+    return _chunk_slices(plan, np.empty(0), start=plan.start, end=plan.end)[0]
+
+
+def _chunk_slices(
+    plan: SummaryPlan, times: np.ndarray, *, start: float, end: float
+) -> tuple[list[tuple[float, float]], list[int]]:
+    """The chunks of ``[start, end)`` and where each begins in ``times`` (sorted), the way
+    ``split_chunks`` cuts a frame (the same edges, the same comparisons)."""
+    bounds: list[tuple[float, float]] = []
+    offsets = [0]
+    frame = pd.DataFrame({"timestamp": times})
+    for lower, upper, part in split_chunks(frame, plan.chunk, start=start, end=end):
+        bounds.append((lower, upper))
+        offsets.append(offsets[-1] + len(part))
+    return bounds, offsets
+
+
+def _first_chunk_start(plan: SummaryPlan, first: float) -> float:
+    """The start of the chunk holding the time ``first`` (chunks are aligned to the epoch)."""
+    if plan.chunk.months is not None:
+        moment = pd.Timestamp(first, unit="s", tz="UTC")
+        edge = pd.Timestamp(year=moment.year, month=moment.month, day=1, tz="UTC").timestamp()
+    else:
+        period = float(plan.chunk.seconds or 0.0)
+        edge = float(np.floor(first / period) * period)
+    return max(edge, plan.start)
+
+
+def summarise_table(plan: SummaryPlan, table: pa.Table) -> dict[float, ChunkSummary]:
+    """Per chunk start, the summary of ``table``'s rows in the plan's range (``ts`` a
+    timestamp; rows in any order)."""
+    if table.num_rows == 0:
+        return {}
+    micros = table["ts"].cast(TS_TYPE).cast(pa.int64()).to_numpy(zero_copy_only=False)
+    if micros.size > 1 and not bool(np.all(micros[1:] >= micros[:-1])):
+        order = np.argsort(micros, kind="stable")
+        table, micros = table.take(order), micros[order]
+    times = micros / 1_000_000
+    start = _first_chunk_start(plan, float(times[0]))
+    end = min(plan.end, float(np.nextafter(times[-1], np.inf)))
+    bounds, offsets = _chunk_slices(plan, times, start=start, end=end)
+    found: dict[float, ChunkSummary] = {}
+    for (lower, _), first, last in zip(bounds, offsets[:-1], offsets[1:], strict=True):
+        if last > first:
+            found[lower] = _summarise_rows(plan, table.slice(first, last - first))
+    return found
+
+
+def _floats(table: pa.Table, name: str) -> np.ndarray:
+    """The column as float64 with NaN for missing: ``pd.to_numeric(…, errors="coerce")`` of
+    it, without building a frame when the column is already numeric."""
+    if name not in table.column_names:
+        # A column a file lacks is missing on its rows, as when files' rows are concatenated.
+        return np.full(table.num_rows, np.nan)
+    column = table[name]
+    kind = column.type
+    if pa.types.is_floating(kind) or pa.types.is_integer(kind):
+        values = column.to_numpy(zero_copy_only=False)
+        return np.asarray(values, dtype=np.float64)
+    coerced = pd.to_numeric(column.to_pandas(), errors="coerce")
+    return np.asarray(coerced.to_numpy(np.float64, na_value=np.nan), dtype=np.float64)
+
+
+def _labels(table: pa.Table, name: str) -> np.ndarray:
+    if name not in table.column_names:
+        return np.full(table.num_rows, None, dtype=object)
+    return np.asarray(table[name].to_pandas().to_numpy(object))
+
+
+def _summarise_rows(plan: SummaryPlan, rows: pa.Table) -> ChunkSummary:
+    columns: dict[str, ColumnSummary] = {}
+    for name, binning in plan.binnings.items():
+        columns[name] = summarise_numeric(_floats(rows, name), binning)
+    for name, vocabulary in plan.vocabularies.items():
+        columns[name] = summarise_categorical(_labels(rows, name), vocabulary)
+    present = rows.column_names
+    label, prediction = plan.label, plan.prediction
+    labelled = 0
+    if label in present:
+        labelled = int(rows[label].to_pandas().notna().sum())
+    performance: Performance | None = None
+    if plan.performance and label in present and prediction in present:
+        if plan.task == "classification":
+            truth_all, predicted_all = rows[label].to_pandas(), rows[prediction].to_pandas()
+            keep = truth_all.notna() & predicted_all.notna()
+            truth = truth_all[keep].astype(str).to_numpy()
+            predicted = predicted_all[keep].astype(str).to_numpy()
+            performance = summarise_classification(truth, predicted, labels=list(plan.labels))
+        else:
+            performance = summarise_regression(_floats(rows, label), _floats(rows, prediction))
+    return ChunkSummary(rows.num_rows, labelled, columns, performance)
+
+
+def summarise_fragment(plan: SummaryPlan, fragment: LogFragment) -> list[Part]:
+    """What an engine runs per file: its rows in the range, summarised per chunk, encoded."""
+    table = read_fragment(fragment, start=plan.start, end=plan.end, columns=plan.columns)
+    return [
+        (fragment.version, lower, summary.to_bytes())
+        for lower, summary in summarise_table(plan, table).items()
+    ]
+
+
+def summarise_fragments(plan: SummaryPlan, fragments: Sequence[LogFragment]) -> list[list[Part]]:
+    """:func:`summarise_fragment` of each file, in order (what a task of several files runs)."""
+    return [summarise_fragment(plan, fragment) for fragment in fragments]
