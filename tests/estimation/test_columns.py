@@ -1,4 +1,4 @@
-"""Numeric Parquet columns read with pyarrow into numpy, without pandas (the CLI's CBPE path)."""
+"""Parquet columns read with pyarrow into numpy, without pandas (the CLI's CBPE and DLE paths)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from monitml.estimation import CBPE
-from monitml.estimation.columns import Columns, read_numeric_parquet
+from monitml.estimation import CBPE, DLE
+from monitml.estimation.columns import Columns, read_numeric_parquet, read_parquet_columns
+from monitml.estimation.features import FeatureEncoder
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -133,3 +134,111 @@ def test_cbpe_reads_the_same_classes_from_numeric_columns_as_from_a_frame(
         return estimator.fit(data).estimate(data, chunk="2000rows").to_dict()
 
     assert run(Columns(arrays)) == run(frame)
+
+
+def _decoded(table: Columns, name: str) -> list[str | None]:
+    labels = table.text(name)
+    assert labels is not None
+    return [None if code < 0 else labels.values[code] for code in labels.codes.tolist()]
+
+
+def test_text_columns_are_read_as_labels_that_decode_to_what_pandas_reads(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    words = np.array(["gas", "diesel", "electric", None], dtype=object)
+    frame = pd.DataFrame(
+        {
+            "fuel": words[rng.integers(0, 4, size=1000)],
+            "x": rng.normal(size=1000),
+            "plain": pd.Series(words[rng.integers(0, 3, size=1000)], dtype="category"),
+        }
+    )
+    path = tmp_path / "text.parquet"
+    frame.to_parquet(path, row_group_size=97)  # each row group has a dictionary of its own
+    table = read_parquet_columns(path, text=True)
+    assert table is not None
+    assert table.columns == ["fuel", "x", "plain"]
+    assert table.text("x") is None
+    back = pd.read_parquet(path)
+    for name in ("fuel", "plain"):
+        expected = [None if pd.isna(v) else str(v) for v in back[name].tolist()]
+        assert _decoded(table, name) == expected
+    with pytest.raises(TypeError, match="holds text"):
+        table["fuel"]
+
+
+def test_without_text_a_text_column_still_leaves_the_file_to_pandas(tmp_path: Path) -> None:
+    path = tmp_path / "text.parquet"
+    pq.write_table(pa.table({"x": pa.array(["a", "b"]), "y": pa.array([1.0, 2.0])}), path)
+    assert read_parquet_columns(path, ["x", "y"]) is None
+    assert read_parquet_columns(path, ["x", "y"], text=True) is not None
+
+
+def test_times_leave_the_file_to_pandas_even_with_text(tmp_path: Path) -> None:
+    path = tmp_path / "times.parquet"
+    pd.DataFrame({"t": pd.date_range("2024-01-01", periods=3), "y": [1.0, 2.0, 3.0]}).to_parquet(
+        path
+    )
+    assert read_parquet_columns(path, text=True) is None
+
+
+CAR = [DATA / "car_price_reference.parquet", DATA / "car_price_analysis.parquet"]
+
+
+def _with_text(path: Path) -> Columns:
+    table = read_parquet_columns(path, text=True)
+    assert table is not None
+    return table
+
+
+def test_a_feature_matrix_from_columns_equals_the_one_from_the_data_frame() -> None:
+    frames = [pd.read_parquet(path) for path in CAR]
+    tables = [_with_text(path) for path in CAR]
+    names = ["car_age", "fuel", "transmission", "timestamp", "y_pred"]
+    encoders = [FeatureEncoder.fit(source, names) for source in (frames[0], tables[0])]
+    assert encoders[0] == encoders[1]
+    for frame, table in zip(frames, tables, strict=True):
+        np.testing.assert_array_equal(encoders[0].matrix(frame), encoders[1].matrix(table))
+
+
+def test_dle_on_columns_equals_dle_on_the_data_frame() -> None:
+    tables = [_with_text(path) for path in CAR]
+    frames = [pd.read_parquet(path) for path in CAR]
+    features = ["car_age", "km_driven", "price_new", "accident_count", "door_count", "fuel"]
+
+    def run(ref: pd.DataFrame | Columns, cur: pd.DataFrame | Columns) -> dict[str, object]:
+        estimator = DLE(target="y_true", prediction="y_pred", features=[*features, "transmission"])
+        return estimator.fit(ref).estimate(cur, chunk="1000rows").to_dict()
+
+    assert run(tables[0], tables[1]) == run(frames[0], frames[1])
+
+
+def test_a_regression_estimate_from_parquet_never_imports_pandas_or_scikit_learn(
+    tmp_path: Path,
+) -> None:
+    script = (
+        "import sys\n"
+        "from monitml.cli.main import app\n"
+        "try:\n"
+        "    app(sys.argv[1:])\n"
+        "except SystemExit as done:\n"
+        "    assert not done.code, done.code\n"
+        "print(sorted({'pandas', 'sklearn', 'scipy'} & set(sys.modules)))\n"
+    )
+    output = tmp_path / "estimate.json"
+    arguments = [
+        "estimate",
+        str(DATA / "car_price_reference.parquet"),
+        str(DATA / "car_price_analysis.parquet"),
+        *("--task", "regression", "--target", "y_true", "--prediction", "y_pred"),
+        *("--ignore", "id,timestamp", "--chunk", "1000rows", "--json", str(output), "-q"),
+    ]
+    done = subprocess.run(
+        [sys.executable, "-c", script, *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert output.exists()
