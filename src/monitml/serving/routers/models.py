@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
@@ -22,20 +23,52 @@ _OVERLOAD: dict[int | str, dict[str, Any]] = {
     }
 }
 router = APIRouter(tags=["models"], responses=_OVERLOAD)
+logger = logging.getLogger(__name__)
+_HISTORY_SHOWN = 10
 
 
-@router.get("/models", summary="Every served model: versions, routing and features")
+@router.get("/models", summary="Every served model: versions, routing, features, promotion")
 async def list_models(state: State) -> dict[str, Any]:
-    return {"models": [model.describe() for model in state.models.values()]}
+    try:
+        promotions = await run_in_threadpool(state.store.list_promotions)
+    except StoreError as error:  # the models are still served: list them without promotions
+        logger.warning("GET /models: cannot read the promotions: %s", error)
+        promotions = {}
+    models = []
+    for model in state.models.values():
+        described = model.describe()
+        described["promotion"] = _shown(promotions.get(model.name))
+        models.append(described)
+    return {"models": models}
 
 
 @router.get(
     "/models/{model}",
-    summary="One model: versions, routing and features",
+    summary="One model: versions, routing, features and its promotion",
+    description="``promotion`` is the state the promotion driver saved in the store (status, "
+    "champion, challenger, step, weights, failed checks, the last checks, the newest "
+    f"{_HISTORY_SHOWN} history entries), null when the model never had one or the store is "
+    "unreachable.",
     responses={404: {"description": "No such model"}},
 )
-async def get_model(model: Model) -> dict[str, Any]:
-    return model.describe()
+async def get_model(model: Model, state: State) -> dict[str, Any]:
+    described = model.describe()
+    try:
+        saved = await run_in_threadpool(state.store.load_promotion, model.name)
+    except StoreError as error:  # the model is still served: say so, without its promotion
+        logger.warning("GET /models/%s: cannot read its promotion: %s", model.name, error)
+        saved = None
+    described["promotion"] = _shown(saved)
+    return described
+
+
+def _shown(saved: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The saved promotion as shown: without the error-rate baseline, the newest history."""
+    if saved is None:
+        return None
+    shown = {k: v for k, v in saved.items() if k != "baseline"}
+    shown["history"] = list(saved.get("history", []))[-_HISTORY_SHOWN:]
+    return shown
 
 
 @router.put(
