@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitml.dashboard import charts
+from monitml.dashboard.explain import explanation_panel, recent_segment_tables
 from monitml.dashboard.operational import OperationalFigures
 from monitml.dashboard.queries import (
     Bucketed,
@@ -245,7 +246,15 @@ def _range_reads(
         end=end,
         buckets=SERIES_BUCKETS,
     )
-    quality = {v: quality_rows(latest_payload(connection, model.name, v)) for v in latest}
+    newest = {v: latest_payload(connection, model.name, v) for v in latest}
+    quality = {v: quality_rows(payload) for v, payload in newest.items()}
+    explanations = {}
+    for version, payload in newest.items():
+        has_segments = bool(((payload or {}).get("explanation") or {}).get("segment_performance"))
+        recent = recent_segment_tables(connection, model.name, version) if has_segments else []
+        panel = explanation_panel(payload, recent)
+        if panel is not None:
+            explanations[version] = panel
     features = _features_by_drift(drift)
     metrics = sorted({metric for (_, metric) in [*performance.values, *estimated.values]})
     chart_items: dict[str, dict[str, Any]] = {}
@@ -266,6 +275,7 @@ def _range_reads(
         "drift_versions": [v for v in versions if features.get(v)],
         "metrics": metrics,
         "quality": quality,
+        "explanations": explanations,
         "charts": chart_items,
     }
 

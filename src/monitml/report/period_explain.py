@@ -80,13 +80,14 @@ def _explanation(payload: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 
 def move_text(move: Mapping[str, Any]) -> str:
-    """``neighborhood=Edwards: prediction mean -38% (all rows -2%), 110 rows``."""
-    change, overall = as_float(move.get("change")), as_float(move.get("overall_change"))
+    """``neighborhood=Edwards: prediction mean -38% (typical neighborhood -2%), 110 rows``."""
+    change, typical = as_float(move.get("change")), as_float(move.get("typical_change"))
     signal = _SIGNALS.get(str(move.get("signal")), str(move.get("signal")))
-    text = f"{move.get('column')}={move.get('segment')}: {signal} "
+    column = move.get("column")
+    text = f"{column}={move.get('segment')}: {signal} "
     text += "—" if change is None else f"{change:+.0%}"
-    if overall is not None:
-        text += f" (all rows {overall:+.0%})"
+    if typical is not None:
+        text += f" (typical {column} {typical:+.0%})"
     return f"{text}, {fmt_count(move.get('current_rows'))} rows"
 
 
