@@ -7,9 +7,12 @@ step's weights decide which version answers the next requests; the clock is the 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 from prometheus_client import CollectorRegistry
 
@@ -24,10 +27,22 @@ from monitml.promotion.delivery import (
     start_promotion,
 )
 from monitml.promotion.driver import PromotionDriver, gateway_counters
+from monitml.promotion.estimated import LabelFreeEstimates
 from monitml.promotion.settings import PromotionConfig
 from monitml.store import PredictionStore
 
-from .traffic import BACKENDS, MODEL, Flaky, Traffic, events, open_store, setup_of, versions
+from .traffic import (
+    BACKENDS,
+    FEATURES,
+    MODEL,
+    Flaky,
+    Traffic,
+    events,
+    houses,
+    open_store,
+    setup_of,
+    versions,
+)
 from .traffic import weights_of as weights
 
 T0 = 1_800_000_000.0
@@ -307,3 +322,33 @@ def test_each_judged_step_is_recorded_with_its_figures(store: PredictionStore) -
     drift = next(c for c in payload["checks"] if c["name"] == "prediction_drift")
     assert drift["challenger"] is not None
     assert drift["threshold"] == PLAN.max_prediction_drift
+
+
+def test_without_labels_the_estimated_performance_judges_the_step(store: PredictionStore) -> None:
+    x, y = houses(np.random.default_rng(11), 1000)
+    reference = pd.DataFrame(x, columns=list(FEATURES.names)).assign(sale_price=y)
+    estimates = LabelFreeEstimates(
+        reference, features=list(FEATURES.names), target="sale_price", task="regression"
+    )
+    setup = replace(setup_of(versions()), estimates=estimates)
+    traffic = Traffic(store, versions())
+    driver = PromotionDriver(store, lambda model: setup if model == MODEL else None)
+    start_promotion(store, MODEL, "v1", "v3", PLAN, now=T0)
+    run_steps(driver, traffic, T0, 1, labelled=False)
+    good = load(store, MODEL)
+    assert good is not None
+    assert good.step == 1
+    (estimated,) = [c for c in good.last_checks if c.name == "estimated_performance"]
+    assert estimated.passed is True
+    assert estimated.message.startswith("estimated mae ")
+    assert estimated.champion is not None
+    assert 5_000 < estimated.champion < 20_000  # the noise's MAE is 12,000
+
+    abort_promotion(store, MODEL, now=T0 + 1000)
+    start_promotion(store, MODEL, "v1", "v9", PLAN, now=T0 + 1000)
+    run_steps(driver, traffic, T0 + 1000, 1, labelled=False)
+    broken = load(store, MODEL)
+    assert broken is not None
+    (estimated,) = [c for c in broken.last_checks if c.name == "estimated_performance"]
+    assert estimated.passed is False
+    assert "beyond 5.0%" in estimated.message
