@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from monitml.app.gateway import build_gateway_app
+from monitml.app.monitoring import build_monitor
 from monitml.config import load_settings
 from monitml.errors import ConfigError
 
@@ -111,3 +112,59 @@ def test_a_fallback_without_a_reference_is_a_config_error(
     )
     with pytest.raises(ConfigError, match=re.escape("models.house-price.fallback: needs")):
         build_gateway_app(load_settings(path))
+
+
+def test_fallbacks_through_the_gateway_fire_a_fallback_rate_rule_in_the_monitor(
+    demo_config: Path, tmp_path: Path, rules_entrypoint: str, webhook: Any
+) -> None:
+    """Gateway → log → monitor pass → rule → webhook, with the composition roots as served."""
+    path = _config(
+        demo_config,
+        tmp_path,
+        routing={"v1": 100},
+        **_with_rules(demo_config, rules_entrypoint),
+    )
+    config = yaml.safe_load(path.read_text())
+    config["monitor"] = {"window": {"period": "1h"}, "min_rows": 10}
+    config["alerts"] = {
+        "rules": [{"name": "FallingBack", "model": "house-price", "expr": "fallback_rate > 0.05"}],
+        "channels": {"webhook": {"url": webhook.url}},
+        "group_wait": "0s",
+    }
+    path.write_text(yaml.safe_dump(config))
+    settings = load_settings(path)
+    reference = pd.read_parquet(path.parent / "reference.parquet")
+    features = config["models"]["house-price"]["features"]
+    columns = features["numerical"] + features["categorical"]
+    rows = [
+        {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+        for row in reference[columns].dropna().head(48).to_dict("records")
+    ]
+    for row in rows[:8]:  # 8 of 48 in a neighbourhood the reference never held: 1/6
+        row["neighborhood"] = "Atlantis"
+
+    async def send(app: Any) -> list[str]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            answers = [await client.post("/models/house-price/predict", json=r) for r in rows]
+        return [answer.json()["version"] for answer in answers]
+
+    with (
+        running(build_gateway_app(settings)) as app,
+        anyio.from_thread.start_blocking_portal() as portal,
+    ):
+        versions = portal.call(send, app)
+    assert versions == ["rules"] * 8 + ["v1"] * 40
+
+    built = build_monitor(settings)
+    try:
+        built.runner.run_once()
+        body = webhook.wait_for(lambda _: True, timeout=10, what="a notification")
+        events = built.store.list_alert_events(model="house-price")
+    finally:
+        built.close()
+    (alert,) = body["alerts"]
+    assert alert["labels"]["alertname"] == "FallingBack"
+    assert alert["labels"]["version"] == "v1"
+    assert body["status"] == "firing"
+    assert any(e["state"] == "firing" and e["value"] == pytest.approx(8 / 48) for e in events)
