@@ -122,6 +122,11 @@ def test_a_firing_rule_retrains_in_the_background_and_the_webhook_hears_the_outc
         assert any(
             b["groupLabels"].get("alertname") == "LowAveragePrediction" for b in webhook.bodies
         )
+        # Watched from the pass after the one that saw it registered; no traffic yet.
+        built.runner.run_once()
+        watched = {r.version: r.rows for r in built.runner.run_once()}
+        assert watched["v3"] == 0
+        assert set(watched) == {"v1", "v2", "v3"}
     finally:
         built.close()
 

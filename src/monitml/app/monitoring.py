@@ -229,6 +229,13 @@ def build_monitor(
         notify=dispatcher.submit if dispatcher is not None else None,
         read_gateway_metrics=read_gateway_metrics,
     )
+
+    def after_pass(now: float) -> None:
+        try:
+            promotions.tick(now)
+        finally:
+            _watch_registered(runner, store)
+
     runner = MonitorRunner(
         store,
         monitors,
@@ -243,9 +250,18 @@ def build_monitor(
             ttl=max(_LEASE_INTERVALS * settings.monitor.interval, _MIN_LEASE_SECONDS),
         ),
         on_takeover=take_over,
-        after_pass=promotions.tick,
+        after_pass=after_pass,
     )
     return MonitorApp(runner, registry, dispatcher, engine, store, promotions, retraining)
+
+
+def _watch_registered(runner: MonitorRunner, store: PredictionStore) -> None:
+    """Watch the versions registered since start-up (``monitml retrain``) from the next pass
+    on, as the gateway serves them (one query per pass)."""
+    for entry in store.list_versions():
+        watched = runner.versions.get(entry["model"])
+        if watched is not None and entry["version"] not in watched:
+            watched.append(entry["version"])
 
 
 def _recorded(
