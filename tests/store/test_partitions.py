@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from monitml.errors import DataError
-from monitml.store.partitions import log_fragments, read_log
+from monitml.store.partitions import log_fragments, read_fragment, read_log
 
 START = pd.Timestamp("2026-03-01", tz="UTC")
 
@@ -86,3 +86,33 @@ def test_a_window_ending_at_midnight_opens_nothing_of_that_day(tmp_path: Path) -
 def test_a_missing_folder_is_a_data_error_naming_it(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"no partitioned log at .*absent"):
         read_log(tmp_path / "absent", "m")
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_a_window_inside_a_file_gets_exactly_its_rows_whatever_the_time_unit(
+    tmp_path: Path, unit: str
+) -> None:
+    # 48 rows over two days in row groups of 10, one row without a time: the window starts
+    # and ends inside row groups, and whole row groups lie outside it on either side.
+    ts = pd.date_range("2026-03-01", periods=48, freq="1h", tz="UTC").as_unit(unit)
+    table = pa.table(
+        {
+            "ts": pa.array(ts, mask=np.arange(48) == 30),
+            "record_id": [str(i) for i in range(48)],
+            "x": np.arange(48, dtype=np.float64),
+        }
+    )
+    folder = tmp_path / "model=m" / "version=v1" / "date=2026-03-01"
+    folder.mkdir(parents=True)
+    pq.write_table(table, folder / "data.parquet", row_group_size=10)
+    start = (START + pd.Timedelta(hours=13)).timestamp()
+    end = (START + pd.Timedelta(hours=35)).timestamp()
+    (fragment,) = log_fragments(tmp_path, "m")
+
+    window = read_fragment(fragment, start=start, end=end, columns=["x"])
+    whole = read_fragment(fragment, columns=["x"])
+
+    assert window.column_names == ["ts", "x"]
+    assert window["x"].to_pylist() == [float(i) for i in range(13, 35) if i != 30]
+    assert window.schema.field("ts").type == pa.timestamp("us", tz="UTC")
+    assert whole.num_rows == 48  # no window: every row, the one without a time too

@@ -26,7 +26,9 @@ from urllib.parse import unquote
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from monitml.errors import DataError
 
@@ -115,14 +117,36 @@ def log_fragments(
     return fragments
 
 
-def _ts_filter(start: float | None, end: float | None) -> ds.Expression | None:
-    wanted: ds.Expression | None = None
-    for bound, keep in ((start, ds.field("ts").__ge__), (end, ds.field("ts").__lt__)):
-        if bound is None:
+# Microseconds per unit of a timestamp column: to compare a bound with raw statistics.
+_PER_MICRO = {"s": 1e-6, "ms": 1e-3, "us": 1.0, "ns": 1e3}
+
+
+def _micros(bound: float | None) -> int | None:
+    return None if bound is None else round(bound * 1_000_000)
+
+
+def _row_groups(file: pq.ParquetFile, start: int | None, end: int | None) -> list[int]:
+    """The row groups whose ``ts`` statistics meet ``[start, end)`` (microseconds); every
+    row group whose statistics cannot tell."""
+    groups = list(range(file.metadata.num_row_groups))
+    kind = file.schema_arrow.field("ts").type
+    leaf = next(
+        (i for i in range(file.metadata.num_columns) if file.schema.column(i).path == "ts"), None
+    )
+    if (start is None and end is None) or leaf is None or not pa.types.is_timestamp(kind):
+        return groups
+    scale = _PER_MICRO[kind.unit]
+    kept = []
+    for group in groups:
+        stats = file.metadata.row_group(group).column(leaf).statistics
+        if stats is None or not stats.has_min_max or stats.physical_type != "INT64":
+            kept.append(group)
             continue
-        edge = keep(pa.scalar(round(bound * 1_000_000), type=pa.int64()).cast(TS_TYPE))
-        wanted = edge if wanted is None else wanted & edge
-    return wanted
+        # One microsecond of slack either side: a unit other than µs converts with rounding.
+        low, high = stats.min_raw / scale, stats.max_raw / scale
+        if (end is None or low < end + 1) and (start is None or high >= start - 1):
+            kept.append(group)
+    return kept
 
 
 def read_fragment(
@@ -133,9 +157,14 @@ def read_fragment(
     columns: Sequence[str] | None = None,
 ) -> pa.Table:
     """The rows of one file in ``[start, end)``: its own columns (``columns`` only, when given,
-    those it lacks left out) and ``ts`` as the UTC timestamp it is stored as."""
-    source = ds.dataset(fragment.path, format="parquet")
-    present = source.schema.names
+    those it lacks left out) and ``ts`` as the UTC timestamp it is stored as.
+
+    Row groups whose ``ts`` statistics lie outside the window are not read, and rows are
+    filtered only when some of those read fall outside it (a day's file read for its day is
+    taken whole).
+    """
+    file = pq.ParquetFile(fragment.path)
+    present = file.schema_arrow.names
     if "ts" not in present:
         raise DataError(
             f"{fragment.path}: no 'ts' column (see the layout in monitml.store.partitions)"
@@ -143,12 +172,32 @@ def read_fragment(
     picked = (
         None if columns is None else [c for c in dict.fromkeys(["ts", *columns]) if c in present]
     )
-    table = source.to_table(columns=picked, filter=_ts_filter(start, end))
+    low, high = _micros(start), _micros(end)
+    table = file.read_row_groups(_row_groups(file, low, high), columns=picked)
     if table.schema.field("ts").type != TS_TYPE:
         table = table.set_column(
             table.schema.get_field_index("ts"), "ts", table["ts"].cast(TS_TYPE)
         )
-    return table
+    if low is None and high is None:
+        return table
+    micros = table["ts"].cast(pa.int64())
+    if micros.null_count == 0 and _inside(micros, low, high):
+        return table
+    mask = pc.is_valid(micros)
+    if low is not None:
+        mask = pc.and_(mask, pc.greater_equal(micros, low))
+    if high is not None:
+        mask = pc.and_(mask, pc.less(micros, high))
+    return table.filter(mask)
+
+
+def _inside(micros: pa.ChunkedArray, low: int | None, high: int | None) -> bool:
+    """Whether every (non-null) value lies in ``[low, high)``."""
+    if len(micros) == 0:
+        return True
+    extremes = pc.min_max(micros)
+    first, last = extremes["min"].as_py(), extremes["max"].as_py()
+    return (low is None or first >= low) and (high is None or last < high)
 
 
 def read_log(
