@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -90,7 +91,7 @@ def test_a_missing_folder_is_a_data_error_naming_it(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
 def test_a_window_inside_a_file_gets_exactly_its_rows_whatever_the_time_unit(
-    tmp_path: Path, unit: str
+    tmp_path: Path, unit: Literal["s", "ms", "us", "ns"]
 ) -> None:
     # 48 rows over two days in row groups of 10, one row without a time: the window starts
     # and ends inside row groups, and whole row groups lie outside it on either side.
