@@ -37,6 +37,7 @@ from .traffic import (
     MODEL,
     Flaky,
     Traffic,
+    classifiers,
     events,
     houses,
     open_store,
@@ -352,3 +353,29 @@ def test_without_labels_the_estimated_performance_judges_the_step(store: Predict
     (estimated,) = [c for c in broken.last_checks if c.name == "estimated_performance"]
     assert estimated.passed is False
     assert "beyond 5.0%" in estimated.message
+
+
+def test_a_classifier_that_always_says_cheap_is_rolled_back_and_a_good_one_advances(
+    store: PredictionStore,
+) -> None:
+    models = classifiers()
+    traffic = Traffic(store, models, task="classification")
+    setup = setup_of(models, task="classification")
+    driver = PromotionDriver(store, lambda model: setup if model == MODEL else None)
+    start_promotion(store, MODEL, "v1", "v3", PLAN, now=T0)
+    run_steps(driver, traffic, T0, 1)
+    good = load(store, MODEL)
+    assert good is not None
+    assert good.step == 1, good.last_checks
+    abort_promotion(store, MODEL, now=T0 + 1000)
+
+    plan = PLAN.model_copy(update={"max_failed_checks": 1})
+    start_promotion(store, MODEL, "v1", "v9", plan, now=T0 + 1000)
+    run_steps(driver, traffic, T0 + 1000, 1)
+    broken = load(store, MODEL)
+    assert broken is not None
+    assert broken.status == "rolled_back"
+    failed = {c.name: c.message for c in broken.last_checks if c.passed is False}
+    assert set(failed) == {"prediction_drift", "performance"}
+    assert failed["performance"].startswith("realised on ")
+    assert "accuracy" in failed["performance"]

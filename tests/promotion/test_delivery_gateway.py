@@ -41,7 +41,7 @@ def write_config(folder: Path, webhook_url: str) -> Path:
     plan = {
         "steps": [10, 50, 100],
         "interval": "2s",
-        "min_rows": 5,
+        "min_rows": 20,  # a step lasts until the challenger answered 20: not the machine's speed
         # The machine's load, not the model, decides small latencies here: judge the models.
         "max_latency_ratio": 50,
         "max_failed_checks": 5,
@@ -105,7 +105,7 @@ def test_the_embedded_monitor_promotes_and_the_answers_follow_the_weights(
     for weight in (10.0, 50.0):
         versions = [v for w, v in answered if w == weight]
         share = versions.count("v3") / len(versions)
-        assert len(versions) >= 40, (weight, len(versions))
+        assert len(versions) >= 30, (weight, len(versions))
         assert abs(share - weight / 100) < 4 * np.sqrt(0.25 / len(versions)) + 0.05, (
             weight,
             share,

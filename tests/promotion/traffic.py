@@ -46,6 +46,38 @@ def houses(rng: np.random.Generator, n: int) -> tuple[np.ndarray[Any, Any], np.n
     return np.column_stack([area, quality]), price
 
 
+def expensive(price: float) -> str:
+    return "expensive" if price > 200_000 else "cheap"
+
+
+def classifiers() -> dict[str, Predictor]:
+    """v1 and v3 classify expensive houses (fitted on other sales); v9 says "cheap" always."""
+    import pandas as pd  # noqa: PLC0415
+    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
+    from sklearn.pipeline import make_pipeline  # noqa: PLC0415
+    from sklearn.preprocessing import StandardScaler  # noqa: PLC0415
+
+    found: dict[str, Predictor] = {"v9": make_predictor(AlwaysCheap(), FEATURES, "classification")}
+    for version, seed in (("v1", 1), ("v3", 3)):
+        x, y = houses(np.random.default_rng(seed), 2000)
+        model = make_pipeline(StandardScaler(), LogisticRegression())
+        model.fit(pd.DataFrame(x, columns=list(FEATURES.names)), [expensive(p) for p in y])
+        found[version] = make_predictor(model, FEATURES, "classification")
+    return found
+
+
+class AlwaysCheap:
+    """The broken classifier: every house is cheap, with certainty."""
+
+    classes_ = np.array(["cheap", "expensive"])
+
+    def predict(self, frame: Any) -> np.ndarray[Any, Any]:
+        return np.full(len(frame), "cheap")
+
+    def predict_proba(self, frame: Any) -> np.ndarray[Any, Any]:
+        return np.tile([1.0, 0.0], (len(frame), 1))
+
+
 class Constant:
     """The deliberately broken challenger: always 100."""
 
@@ -85,13 +117,13 @@ def versions() -> dict[str, Predictor]:
     }
 
 
-def setup_of(versions: Mapping[str, Predictor]) -> ModelSetup:
+def setup_of(versions: Mapping[str, Predictor], task: str = "regression") -> ModelSetup:
     def predictor(version: str) -> Predictor:
         if version not in versions:
             raise ModelError(f"unknown version {version!r}")
         return versions[version]
 
-    return ModelSetup("regression", list(FEATURES.names), predictor)
+    return ModelSetup(task, list(FEATURES.names), predictor)
 
 
 @dataclass
@@ -103,6 +135,7 @@ class Traffic:
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(7))
     metrics: GatewayMetrics = field(default_factory=GatewayMetrics)
     served: list[str] = field(default_factory=list)
+    task: str = "regression"  # or "classification": is the house expensive (> 200,000)?
 
     def read_metrics(self) -> str:
         return generate_latest(self.metrics.registry).decode()
@@ -124,19 +157,21 @@ class Traffic:
             if answers[i] is None:  # the gateway answered 500: counted, not logged
                 self.metrics.failed(MODEL, version, 0.002)
                 continue
-            self.metrics.observe(MODEL, version, "regression", 0.002, [answers[i]])
+            value, scores = answers[i]
+            self.metrics.observe(MODEL, version, self.task, 0.002, [value])
             self.served.append(version)
             record_id = uuid.uuid4().hex
             at = start + i * gap
             records.append(
                 PredictionRecord(
                     request_id=record_id, record_id=record_id, model=MODEL, version=version,
-                    timestamp=at, features=rows[i], prediction=answers[i],
-                    latency_seconds=0.002,
+                    timestamp=at, features=rows[i], prediction=value,
+                    latency_seconds=0.002, probabilities=scores,
                 )
             )  # fmt: skip
             if labelled:
-                labels.append(LabelRecord(MODEL, record_id, float(y[i]), at))
+                truth = float(y[i]) if self.task == "regression" else expensive(y[i])
+                labels.append(LabelRecord(MODEL, record_id, truth, at))
         self.store.insert_predictions(records)
         if labels:
             self.store.insert_labels(labels)
@@ -147,13 +182,16 @@ class Traffic:
         """Each request's answer (None: the model failed on it); one call when none fails."""
         predictor = self.versions[version]
         try:
-            values = predictor.predict([rows[i] for i in mine]).values
-            return dict(zip(mine, values, strict=True))
+            answer = predictor.predict([rows[i] for i in mine])
+            none: list[Any] = [None] * len(mine)
+            scores = answer.probabilities if answer.probabilities is not None else none
+            return dict(zip(mine, zip(answer.values, scores, strict=True), strict=True))
         except ModelError:
             found: dict[int, Any] = {}
             for i in mine:
                 try:
-                    found[i] = predictor.predict([rows[i]]).values[0]
+                    one = predictor.predict([rows[i]])
+                    found[i] = (one.values[0], one.probabilities[0] if one.probabilities else None)
                 except ModelError:
                     found[i] = None
             return found
