@@ -34,6 +34,7 @@ from monitml.explain.row_errors import RowErrors, realised_row_errors
 from monitml.explain.segments import Kind, SegmentColumn, SegmentSums, category_text
 
 __all__ = [
+    "MAX_ESTIMATED_ROWS",
     "MAX_REFERENCE_ROWS",
     "TOP_FEATURES",
     "Explainer",
@@ -45,6 +46,8 @@ __all__ = [
 # The reference's segment figures are means: 100,000 rows pin them down; more only costs time.
 MAX_REFERENCE_ROWS = 100_000
 TOP_FEATURES = 3  # features named in the sentence
+# A window's estimated errors come from at most this many of its rows (see _estimated).
+MAX_ESTIMATED_ROWS = 2_000
 # The sentence gives the column's typical change too when it is at least this large.
 OVERALL_CONTEXT = 0.05
 LABEL, PREDICTION = "label", "prediction"
@@ -215,7 +218,7 @@ class Explainer:
             if name in reference.columns
         }
         self.positive = self._positive(reference)
-        signals = self._signals(reference)
+        signals = self._signals(reference, sample=False)
         self.reference = self._sums(reference, signals)
         self.reference_means = {name: _mean(values) for name, values in signals.items()}
 
@@ -226,7 +229,7 @@ class Explainer:
         classes = sorted(category_text(reference[PREDICTION]).dropna().unique().tolist())
         return str(classes[-1]) if classes else None
 
-    def _signals(self, frame: pd.DataFrame) -> Signals:
+    def _signals(self, frame: pd.DataFrame, *, sample: bool = True) -> Signals:
         signals: Signals = {}
         if PREDICTION in frame.columns:
             if self.task == "regression":
@@ -239,10 +242,24 @@ class Explainer:
         if LABEL in frame.columns:
             signals["error"] = realised_row_errors(frame, self.task)
         if self.row_errors is not None and len(frame):
-            estimated = self.row_errors(frame)
+            estimated = self._estimated(frame, sample=sample)
             if np.isfinite(estimated).any():
                 signals["estimated_error"] = estimated
         return signals
+
+    def _estimated(self, frame: pd.DataFrame, *, sample: bool) -> np.ndarray[Any, Any]:
+        """Each row's estimated error; past ``MAX_ESTIMATED_ROWS`` rows of a window only a
+        seeded sample's (the others NaN): the error model's predictions are most of an
+        explanation's cost, and a segment's estimated mean needs no more rows than that."""
+        if self.row_errors is None:
+            return np.full(len(frame), np.nan)
+        if not sample or len(frame) <= MAX_ESTIMATED_ROWS:
+            return self.row_errors(frame)
+        rng = np.random.default_rng(0)
+        rows = np.sort(rng.choice(len(frame), MAX_ESTIMATED_ROWS, replace=False))
+        estimated = np.full(len(frame), np.nan)
+        estimated[rows] = self.row_errors(frame.iloc[rows])
+        return estimated
 
     def _sums(self, frame: pd.DataFrame, signals: Signals) -> dict[tuple[str, str], SegmentSums]:
         sums: dict[tuple[str, str], SegmentSums] = {}

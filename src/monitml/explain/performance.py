@@ -6,7 +6,9 @@ an estimator) and the same metric on the reference's rows of that segment. Over 
 a period this is the performance of each segment over time (the report draws it).
 
 The metric is the mean absolute error for a regressor and the accuracy for a classifier, the
-two a per-row error averages into (see :mod:`monitml.explain.row_errors`). A figure is None
+two a per-row error averages into (see :mod:`monitml.explain.row_errors`). In a window of more
+than ``MAX_ESTIMATED_ROWS`` (2,000) rows the estimated figure comes from a seeded sample of that
+many rows (``monitml.explain.explainer``). A figure is None
 where its segment has no row to compute it from.
 """
 

@@ -60,14 +60,17 @@ def realised_row_errors(
     return errors
 
 
-# Both read the arrays the estimator itself prepares for its chunk estimates (``_prepare``), so
-# that a row's estimate is the one those estimates average; tests/explain/test_row_errors.py
-# checks that the mean over a window equals the estimator's own estimate.
+# DLE: the error model of the absolute error on the estimator's own encoded inputs (the squared
+# one is not needed: a segment's error is its MAE). CBPE: the calibrated arrays the estimator
+# prepares for its chunk estimates (``_prepare``). So a row's estimate is the one those
+# estimates average; tests/explain/test_row_errors.py checks it against the estimates.
 
 
 def _dle_errors(estimator: DLE) -> RowErrors:
     def rows(frame: pd.DataFrame) -> Floats:
-        return np.asarray(estimator._prepare(frame).expected_absolute, dtype=np.float64)
+        inputs = estimator.encoder_.matrix(frame, side="analysis")
+        predicted = np.asarray(estimator.absolute_model_.predict(inputs), dtype=np.float64)
+        return np.clip(predicted, 0.0, None)
 
     return rows
 

@@ -104,8 +104,11 @@ class SegmentColumn:
     def codes(self, values: pd.Series) -> Codes:
         """Each value's segment index, -1 for a missing value or one in no segment."""
         if self.kind == "categorical":
-            text = category_text(values)
-            return np.asarray(pd.Index(self.categories).get_indexer(pd.Index(text)), dtype=np.intp)
+            # Each distinct value is named once (factorize hashes), not each of the rows.
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            names = pd.Index(category_text(pd.Series(uniques, dtype=values.dtype)))
+            lookup = np.append(pd.Index(self.categories).get_indexer(names), -1)
+            return np.asarray(lookup[codes], dtype=np.intp)  # code -1 (missing) -> last: -1
         numbers = pd.to_numeric(values, errors="coerce").to_numpy(np.float64, na_value=np.nan)
         codes = np.searchsorted(np.asarray(self.edges, np.float64), numbers, side="right")
         return np.where(np.isnan(numbers), -1, codes).astype(np.intp)
