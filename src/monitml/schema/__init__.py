@@ -2,22 +2,30 @@
 
 from monitml.schema.columns import (
     DEFAULT_MAX_CATEGORICAL_INTEGERS,
+    ColumnFacts,
     ColumnKind,
     ColumnMapping,
     ColumnRole,
     ColumnSpec,
+    DtypeFamily,
     Schema,
+    SeriesFacts,
     dtype_family,
     infer_schema,
+    infer_schema_of,
 )
 
 __all__ = [
     "DEFAULT_MAX_CATEGORICAL_INTEGERS",
+    "ColumnFacts",
     "ColumnKind",
     "ColumnMapping",
     "ColumnRole",
     "ColumnSpec",
+    "DtypeFamily",
     "Schema",
+    "SeriesFacts",
     "dtype_family",
     "infer_schema",
+    "infer_schema_of",
 ]

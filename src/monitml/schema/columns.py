@@ -2,28 +2,38 @@
 
 Roles keep the prediction, the target, ids and timestamps out of feature drift unless a
 user asks for them; kinds decide which statistics apply.
+
+Inference needs two facts per column, its dtype family and its kind (``ColumnFacts``), so a
+reader other than pandas (``monitml.analysis.parquet``) can supply them; a DataFrame's come from
+``SeriesFacts``. pandas is imported only when a Series is looked at.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
-import pandas as pd
 
 from monitml.errors import DataError
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
     "DEFAULT_MAX_CATEGORICAL_INTEGERS",
+    "ColumnFacts",
     "ColumnKind",
     "ColumnMapping",
     "ColumnRole",
     "ColumnSpec",
+    "DtypeFamily",
     "Schema",
+    "SeriesFacts",
     "dtype_family",
     "infer_schema",
+    "infer_schema_of",
 ]
 
 ColumnKind = Literal["numerical", "categorical"]
@@ -84,8 +94,35 @@ class Schema:
         return next((column for column in self.columns if column.name == name), None)
 
 
+class ColumnFacts(Protocol):
+    """What schema inference needs to know of one column."""
+
+    def family(self) -> DtypeFamily:
+        """The column's dtype family (see :func:`dtype_family`)."""
+        ...
+
+    def kind(self, max_categorical_integers: int) -> ColumnKind:
+        """The kind inferred from the values when the mapping does not name one."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesFacts:
+    """The facts of a pandas column."""
+
+    series: pd.Series
+
+    def family(self) -> DtypeFamily:
+        return dtype_family(self.series)
+
+    def kind(self, max_categorical_integers: int) -> ColumnKind:
+        return _infer_kind(self.series, max_categorical_integers)
+
+
 def dtype_family(series: pd.Series) -> DtypeFamily:
     """Coarse type of a column, used to spot a type that changed between two files."""
+    import pandas as pd  # noqa: PLC0415  # only when a Series is looked at
+
     if series.isna().all():
         return "empty"
     dtype = series.dtype
@@ -99,6 +136,8 @@ def dtype_family(series: pd.Series) -> DtypeFamily:
 
 
 def _infer_kind(series: pd.Series, max_categorical_integers: int) -> ColumnKind:
+    import pandas as pd  # noqa: PLC0415
+
     family = dtype_family(series)
     if family != "numeric":
         return "categorical"
@@ -114,7 +153,7 @@ def _infer_kind(series: pd.Series, max_categorical_integers: int) -> ColumnKind:
     return "categorical" if values.nunique() <= max_categorical_integers else "numerical"
 
 
-def _check_known(names: Iterable[str], columns: pd.Index, where: str) -> None:
+def _check_known(names: Iterable[str], columns: Collection[Hashable], where: str) -> None:
     unknown = [name for name in names if name not in columns]
     if unknown:
         raise DataError(f"unknown column(s) in {where}: {', '.join(sorted(set(unknown)))}")
@@ -126,8 +165,21 @@ def infer_schema(reference: pd.DataFrame, mapping: ColumnMapping | None = None) 
     Booleans, strings and categories are categorical; integers with few distinct values
     too; other numbers are numerical; datetime columns are timestamps, never features.
     """
+    return infer_schema_of(reference.columns, lambda name: SeriesFacts(reference[name]), mapping)
+
+
+def infer_schema_of(
+    names: Collection[Hashable],
+    facts: Callable[[Hashable], ColumnFacts],
+    mapping: ColumnMapping | None = None,
+) -> Schema:
+    """:func:`infer_schema` of any table: its column ``names`` and each one's ``facts``.
+
+    ``facts`` is called once per column not ignored, in order; a kind is asked for only
+    when the mapping names none.
+    """
     mapping = mapping or ColumnMapping()
-    _check_known(mapping.named_columns(), reference.columns, "the column options")
+    _check_known(mapping.named_columns(), names, "the column options")
     both = set(mapping.numerical) & set(mapping.categorical)
     if both:
         raise DataError(f"column(s) both numerical and categorical: {', '.join(sorted(both))}")
@@ -140,19 +192,19 @@ def infer_schema(reference: pd.DataFrame, mapping: ColumnMapping | None = None) 
     roles: dict[str, ColumnRole] = {name: role for role, name in named_roles if name is not None}
     ignored = set(mapping.ignore)
     specs: list[ColumnSpec] = []
-    for name in reference.columns:
+    for name in names:
         label = str(name)
         if label in ignored:
             continue
-        series = reference[name]
+        column = facts(name)
         column_role: ColumnRole = roles.get(label, "feature")
-        if column_role == "feature" and dtype_family(series) == "datetime":
+        if column_role == "feature" and column.family() == "datetime":
             column_role = "timestamp"
         if label in mapping.numerical:
             kind: ColumnKind = "numerical"
         elif label in mapping.categorical:
             kind = "categorical"
         else:
-            kind = _infer_kind(series, mapping.max_categorical_integers)
+            kind = column.kind(mapping.max_categorical_integers)
         specs.append(ColumnSpec(label, kind, column_role))
     return Schema(tuple(specs))
