@@ -33,6 +33,17 @@ def test_a_booster_learns_a_nonlinear_target_with_a_category_and_missing_values(
     assert model.predict(np.array([[0.0, 2.0], [0.0, np.nan]])) == pytest.approx([5, -3], abs=0.3)
 
 
+def test_a_binary_booster_predicts_the_chance_of_a_one() -> None:
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(4000, 1))
+    chance = 1 / (1 + np.exp(-2 * x[:, 0]))
+    labels = (rng.random(4000) < chance).astype(np.float64)
+    model = BoostedTrees.fit(x, labels, objective="binary", iterations=50, leaves=7)
+    predicted = model.predict(x)
+    assert ((predicted > 0) & (predicted < 1)).all()
+    assert np.abs(predicted - chance).mean() < 0.05
+
+
 def test_the_same_inputs_give_the_same_model_bit_for_bit_whatever_the_threads() -> None:
     inputs, target = _data()
 

@@ -1,12 +1,13 @@
-"""Gradient-boosted regression trees from LightGBM, driven through its C library.
+"""Gradient-boosted trees from LightGBM, driven through its C library.
 
-DLE's error models are LightGBM boosters, trained and applied through LightGBM's public C API
-(``include/LightGBM/c_api.h``) on the ``lib_lightgbm`` shared library that the ``lightgbm``
-package ships. Why not ``import lightgbm``: the package's ``compat`` module imports scikit-learn
-whenever it is installed, and scikit-learn imports SciPy's statistics; measured here at a load
-of 4, ``import lightgbm`` took 5.5-7.3 s with scikit-learn installed and 1.3-2.3 s without
-(pandas, narwhals, SciPy's sparse matrices), loading the library 0.35 s (numpy alone 0.44 s).
-An estimate's whole process is about 1 s, so the wrapper would cost more than the work.
+DLE's error models and the domain classifier are LightGBM boosters, trained and applied through
+LightGBM's public C API (``include/LightGBM/c_api.h``) on the ``lib_lightgbm`` shared library
+that the ``lightgbm`` package ships. Why not ``import lightgbm``: the package's ``compat``
+module imports scikit-learn whenever it is installed, and scikit-learn imports SciPy's
+statistics; measured here at a load of 4, ``import lightgbm`` took 5.5-7.3 s with scikit-learn
+installed and 1.3-2.3 s without (pandas, narwhals, SciPy's sparse matrices), loading the library
+0.35 s (numpy alone 0.44 s). An estimate's whole process is about 1 s, so the wrapper would cost
+more than the work.
 
 What is used: a Dataset from a float64 matrix (NaN is missing; columns flagged categorical hold
 non-negative integer codes), a Booster trained a given number of iterations, its predictions
@@ -33,7 +34,7 @@ import sys
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 import numpy as np
 from numpy.typing import NDArray
@@ -46,6 +47,8 @@ _FLOAT32, _FLOAT64 = 0, 1  # C_API_DTYPE_*
 _PREDICT_NORMAL = 0  # C_API_PREDICT_NORMAL
 _ROW_MAJOR = 1
 _INSTALL = "performance estimation needs LightGBM: pip install 'monitml[estimation]'"
+# What a booster learns: a value (squared error), or a 0/1 label's probability (log loss).
+Objective = Literal["regression", "binary"]
 
 
 def require_lightgbm() -> None:
@@ -109,7 +112,7 @@ class _Handle:
 
 
 class BoostedTrees:
-    """A fitted LightGBM regression booster (squared-error objective)."""
+    """A fitted LightGBM booster: a regression (squared error) or a binary classifier."""
 
     def __init__(self, booster: _Handle, features: int) -> None:
         self._booster = booster
@@ -125,13 +128,15 @@ class BoostedTrees:
         iterations: int = 100,
         leaves: int = 31,
         learning_rate: float = 0.1,
+        objective: Objective = "regression",
         threads: int = 1,
         seed: int = 0,
     ) -> Self:
         """Train ``iterations`` trees of at most ``leaves`` leaves on ``inputs`` → ``target``.
 
         ``categorical[j]`` flags column ``j`` as category codes. At least 20 rows per leaf
-        (LightGBM's and scikit-learn's default), 255 bins per column.
+        (LightGBM's and scikit-learn's default), 255 bins per column. A ``binary`` target is
+        0/1 and the model predicts the chance of a 1.
         """
         return cls.fit_many(
             inputs,
@@ -140,6 +145,7 @@ class BoostedTrees:
             iterations=iterations,
             leaves=leaves,
             learning_rate=learning_rate,
+            objective=objective,
             threads=threads,
             seed=seed,
         )[0]
@@ -154,6 +160,7 @@ class BoostedTrees:
         iterations: int = 100,
         leaves: int = 31,
         learning_rate: float = 0.1,
+        objective: Objective = "regression",
         threads: int = 1,
         seed: int = 0,
     ) -> list[Self]:
@@ -162,7 +169,7 @@ class BoostedTrees:
         rows, columns = matrix.shape
         flagged = [str(j) for j, flag in enumerate(categorical) if flag]
         settings: dict[str, Any] = {
-            "objective": "regression",
+            "objective": objective,
             "num_leaves": leaves,
             "learning_rate": learning_rate,
             "min_data_in_leaf": 20,

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from monitml.errors import ConfigError, DataError
+from monitml.errors import DataError
 from monitml.estimation.columns import Columns, Labels
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["FeatureEncoder", "limited_threads", "require_sklearn"]
+__all__ = ["FeatureEncoder", "limited_threads"]
 
 # Both bin a categorical feature into at most 255 values (one kept for missing in scikit-learn).
 _MAX_CATEGORIES = 254
@@ -194,13 +194,3 @@ def limited_threads(threads: int | None) -> Iterator[None]:
 
     with threadpool_limits(limits=threads, user_api="openmp"):
         yield
-
-
-def require_sklearn() -> None:
-    """Raise a one-line error when scikit-learn (the ``estimation`` extra) is not installed."""
-    import importlib.util  # noqa: PLC0415
-
-    if importlib.util.find_spec("sklearn") is None:
-        raise ConfigError(
-            "performance estimation needs scikit-learn: pip install 'monitml[estimation]'"
-        )
