@@ -2,7 +2,9 @@
 
 One run (with ``--serve``, so the gateway it leaves up is checked too) backs every claim here:
 the canary's alert goes pending → firing → resolved for v2 alone after v2 is routed out, the
-delayed labels are all joined a month late, and each report the demo names exists.
+delayed labels are all joined a month late, the retrain rule's challenger is registered and
+promoted to 100% while an always-100 one is rolled back (tests/promotion/test_ames_end_to_end.py
+asserts that story's figures), and each report the demo names exists.
 """
 
 from __future__ import annotations
@@ -196,3 +198,29 @@ def test_with_slack_webhook_url_set_the_notifications_also_go_to_slack(demo: Dem
         what="a Slack message about the firing alert",
     )
     assert "house-price" in json.dumps(firing)
+
+
+def test_the_retrained_challenger_reaches_100_and_the_broken_one_is_rolled_back_at_10(
+    demo: DemoRun,
+) -> None:
+    model = "house-price-retrain"
+    store = _store(demo)
+    try:
+        registered = {v["version"]: v for v in store.list_versions(model)}
+        steps = list(reversed(store.list_monitor_results(model, kind="promotion")))
+        routing = store.load_routing()[model]
+        retrains = store.list_monitor_results(model, kind="retrain")
+    finally:
+        store.dispose()
+    assert [r["payload"]["status"] for r in retrains] == ["registered"], demo.text
+    assert set(registered) == {"v2", "v3"}
+    assert Path(registered["v2"]["source"]["path"]).is_file()
+    judged = [(s["version"], s["payload"]["weight"], s["payload"]["outcome"]) for s in steps
+              if s["payload"]["outcome"] != "wait"]  # fmt: skip
+    assert [(w, o) for v, w, o in judged if v == "v2"] == [
+        (10, "pass"), (25, "pass"), (50, "pass"), (100, "pass"),
+    ]  # fmt: skip
+    assert [(w, o) for v, w, o in judged if v == "v3"] == [(10, "fail"), (10, "fail")]
+    assert dict(routing.weights) == {"v2": 100.0, "v3": 0.0}
+    assert "notification FIRING MonitmlPromotion (rolled_back) house-price-retrain/v3" in demo.text
+    assert re.search(r"^Rollback reason \(webhook\): prediction mean 100 ", demo.text, re.M)

@@ -1,20 +1,22 @@
-"""The demo's last screen: what fired and resolved, what drifted and when, the performance."""
+"""The demo's last screen: what fired and resolved, what drifted and when, the performance,
+the retrain's gates and each promotion step's checks."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from monitml.demo.flights import FlightMonth
 from monitml.demo.housing import CanaryStory, MonthCheck
+from monitml.demo.retraining import MODEL, RETRAIN_RULE, PromotionStep, RetrainingStory
 
 if TYPE_CHECKING:
     from monitml.demo.runner import DemoOutcome
 
-__all__ = ["print_summary"]
+__all__ = ["print_retraining", "print_summary"]
 
 CANARY_COLUMNS = [
     "month", "v1 sales", "v1 mean", "v1 MAE", "v1 drifted", "v2 sales", "v2 mean",
@@ -122,8 +124,78 @@ def print_summary(console: Console, outcome: DemoOutcome) -> None:
     for name, months in sorted(drifted_when.items(), key=lambda item: -len(item[1])):
         console.print(f"  {name} drifted in {len(months)} month(s): {', '.join(months)}")
 
+    print_retraining(console, outcome.retraining)
+
     console.print(f"\nConfig for further commands: {outcome.config}")
     command = f"  {canary.check_command} --config {outcome.config}"
     console.print(command, soft_wrap=True, markup=False, highlight=False)
     for path in outcome.reports:
         console.print(f"Report: {path}", soft_wrap=True, markup=False, highlight=False)
+
+
+def _check_figures(check: dict[str, Any]) -> str:
+    """A check's figures in a few characters (its message has them all)."""
+    name, ours, theirs = check["name"], check.get("challenger"), check.get("champion")
+    mark = {True: "ok", False: "FAIL", None: "n/a"}[check.get("passed")]
+    if ours is None:
+        return mark
+    if name == "error_rate":
+        return f"{ours:.1%} {mark}"
+    if name == "latency":
+        base = f" vs {theirs * 1000:.0f}" if theirs is not None else ""
+        return f"{ours * 1000:.0f}{base} ms {mark}"
+    if name == "prediction_drift":
+        return f"effect {ours:.2f} {mark}"
+    if theirs:
+        return f"{ours:,.0f} vs {theirs:,.0f} ({ours / theirs - 1:+.1%}) {mark}"
+    return f"{ours:,.4g} {mark}"
+
+
+def _steps_table(title: str, steps: list[PromotionStep]) -> Table:
+    names = ["error_rate", "latency", "prediction_drift", "performance"]
+    table = _table(title, ["weight", "verdict", "requests", *names], left=set())
+    for judged in steps:
+        checks = {c["name"]: c for c in judged.checks}
+        table.add_row(
+            f"{judged.weight:g}%",
+            f"{judged.outcome} → {judged.status}",
+            str(judged.rows),
+            *(_check_figures(checks[n]) if n in checks else "—" for n in names),
+        )
+    return table
+
+
+def print_retraining(console: Console, story: RetrainingStory) -> None:
+    """Story 3's figures: the gates, each promotion step's checks, the rollback's reason."""
+    fired = story.fired_in or "never"
+    console.print(f"\nRetraining: {RETRAIN_RULE['name']} fired for {MODEL}/v1 in {fired}.")
+    record = story.retrain
+    if record is None:
+        console.print("No retrain finished.")
+        return
+    data = record["data"]
+    console.print(
+        f"Retrain {record['challenger']} against {record['champion']} ({record['status']}): "
+        f"{data['rows']} labelled rows logged, {data['training_rows']} to train (with the "
+        f"2006–2007 history), {data['holdout_rows']} newest held out."
+    )
+    gates = _table("Gates on the held-out newest sales", ["gate", "value", "threshold",
+                   "passed", "detail"], left={"gate", "detail"})  # fmt: skip
+    for gate in record["gates"]:
+        value, threshold = gate["value"], gate["threshold"]
+        gates.add_row(
+            gate["name"],
+            "—" if value is None else f"{value:,.4g}",
+            "—" if threshold is None else f"{threshold:,.4g}",
+            "yes" if gate["passed"] else "NO",
+            gate["detail"],
+        )
+    console.print(gates)
+    if story.challenger is not None:
+        title = f"Promotion of {story.challenger} ({story.promoted}), step by step"
+        console.print(_steps_table(title, story.promotion_steps))
+    if story.broken is not None:
+        title = f"Promotion of {story.broken}, always 100 ({story.broken_status})"
+        console.print(_steps_table(title, story.broken_steps))
+        reason = story.rollback_reason or "no rollback notification received"
+        console.print(f"Rollback reason (webhook): {reason}", markup=False, highlight=False)
