@@ -14,8 +14,9 @@ if TYPE_CHECKING:
     from conftest import PeriodConfig
 
 # What differs between two runs over the same rows: when they ran and how long they took;
-# and what a check from summaries leaves out (label-free estimates, ``estimated_*``, need rows).
-VOLATILE = {"run_at", "compute_seconds", "generated_at", "sources"}
+# and what a check from summaries leaves out (label-free estimates, ``estimated_*``, and the
+# explanation, which segments rows, need rows).
+VOLATILE = {"run_at", "compute_seconds", "generated_at", "sources", "explanation"}
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
