@@ -1,26 +1,32 @@
-"""The Spark engine: the list of files is distributed, one Spark task per file, and each task
-reads its file with pyarrow in its Python worker and summarises it (``mapInArrow`` over a
-DataFrame of paths); only the summaries travel back.
+"""The Spark engine: the files are distributed over Spark tasks, each reading its files with
+pyarrow in its Python worker and summarising them (``mapInArrow`` over a range of file
+numbers); only the summaries travel back.
 
-The JVM decodes no Parquet and ships no rows to Python: a task's input is one path, its
-output the file's parts. Files go in windows of a few per core, each window one Spark job,
-two windows in flight (so the cores stay busy while the driver scores the previous one);
-the driver holds the summaries of at most those windows, not the range's.
+The JVM decodes no Parquet and ships no rows to Python: a task's input is file numbers (the
+window's files travel with the function), its output the files' parts. Files go in windows
+of a few per core, each window one Spark job of one task per core, two windows in flight (so
+the cores stay busy while a job starts and while the driver scores the window before); the
+driver holds the summaries of at most those windows, not the range's. A task costs about
+0.2 s and a job about 0.6 s in Spark itself on this machine's cores, hence several files a
+task rather than one.
 
 Without ``master`` it starts ``local[workers]`` (a JVM: Java 17 or later) and stops it on
 ``close``; with ``master`` it runs on that cluster, whose executors must have MonitML
 installed. Python workers are reused across tasks, and each imports the summarising code
-once, when the engine opens (a barrier stage of one task per core), not on its first file.
+once, when the engine opens (a barrier stage of one ``mapInArrow`` task per core: the
+workers that run ``mapInArrow`` are not those of plain RDD tasks), not on its first file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import importlib
 import os
 import sys
 import warnings
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -31,7 +37,6 @@ from monitml.store.partitions import LogFragment
 
 __all__ = ["SparkEngine", "open_engine"]
 
-_FILES = "index int, path string, model string, version string, date string"
 _PARTS_DDL = "index int, version string, lower double, payload binary"
 _PARTS = pa.schema(
     [
@@ -41,22 +46,25 @@ _PARTS = pa.schema(
         ("payload", pa.binary()),
     ]
 )
-# Files a job summarises, per core: enough that a job's start-up is small against it.
-_FILES_PER_CORE = 4
+# Files a job summarises, per core: its start-up and its tasks' are small against them.
+_FILES_PER_CORE = 8
 _JOBS_IN_FLIGHT = 2
 
 
 def _summarise_files(
-    plan: SummaryPlan, batches: Iterator[pa.RecordBatch]
+    plan: SummaryPlan,
+    files: Sequence[LogFragment],
+    first: int,
+    batches: Iterator[pa.RecordBatch],
 ) -> Iterator[pa.RecordBatch]:
-    """A task: each file named in ``batches`` read and summarised here, its parts yielded."""
+    """A task: each file whose number is in ``batches`` (``first`` for ``files[0]``) read and
+    summarised here, its parts yielded."""
     for batch in batches:
-        for row in batch.to_pylist():
-            fragment = LogFragment(row["path"], row["model"], row["version"], row["date"])
-            parts = summarise_fragment(plan, fragment)
+        for number in batch.column(0).to_pylist():
+            parts = summarise_fragment(plan, files[number - first])
             yield pa.RecordBatch.from_pydict(
                 {
-                    "index": [row["index"]] * len(parts),
+                    "index": [number] * len(parts),
                     "version": [p[0] for p in parts],
                     "lower": [p[1] for p in parts],
                     "payload": [p[2] for p in parts],
@@ -65,15 +73,23 @@ def _summarise_files(
             )
 
 
-def _warm_up(_: Iterable[int]) -> Iterator[int]:
-    """Import what a task runs in this Python worker, with every other core's task alive at
-    once (a barrier), so each core's worker is the one warmed."""
-    from pyspark import BarrierTaskContext  # noqa: PLC0415
-
+def _warm_up(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Import what a task runs in this Python worker (with every core's task alive at once:
+    the stage is a barrier, so each core's worker is the one warmed)."""
     importlib.import_module("monitml.monitor.chunk_summary")
     importlib.import_module("datasketches")
-    BarrierTaskContext.get().barrier()
-    yield os.getpid()
+    for batch in batches:
+        yield pa.RecordBatch.from_pydict({"pid": [os.getpid()] * batch.num_rows})
+
+
+@contextlib.contextmanager
+def _without_pandas_warning() -> Iterator[None]:
+    # PySpark 4 warns on pandas 3 for its pandas APIs; mapInArrow does not use pandas.
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", "PySpark does not yet fully support pandas", FutureWarning
+        )
+        yield
 
 
 class SparkEngine:
@@ -83,16 +99,10 @@ class SparkEngine:
         self.cores = max(int(session.sparkContext.defaultParallelism), 1)
 
     def _job(self, plan: SummaryPlan, first: int, files: Sequence[LogFragment]) -> list[list[Part]]:
-        rows = [(first + i, f.path, f.model, f.version, f.date) for i, f in enumerate(files)]
-        # One partition a file: one task each, balanced over the cores.
-        paths = self.session.sparkContext.parallelize(rows, len(rows))
-        frame = self.session.createDataFrame(paths, _FILES)
-        with warnings.catch_warnings():
-            # PySpark 4 warns on pandas 3 for its pandas APIs; mapInArrow does not use pandas.
-            warnings.filterwarnings(
-                "ignore", "PySpark does not yet fully support pandas", FutureWarning
-            )
-            found = frame.mapInArrow(lambda b: _summarise_files(plan, b), _PARTS_DDL).collect()
+        numbers = self.session.range(first, first + len(files), numPartitions=self.cores)
+        summarise = functools.partial(_summarise_files, plan, tuple(files), first)
+        with _without_pandas_warning():
+            found = numbers.mapInArrow(summarise, _PARTS_DDL).collect()
         per_file: list[list[Part]] = [[] for _ in files]
         for row in found:
             per_file[int(row["index"]) - first].append(
@@ -139,8 +149,7 @@ def open_engine(*, workers: int = 2, master: str | None = None) -> SparkEngine:
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     engine = SparkEngine(session, owned=master is None)
-    context = session.sparkContext
-    context.parallelize(range(engine.cores), engine.cores).barrier().mapPartitions(
-        _warm_up
-    ).collect()
+    with _without_pandas_warning():
+        warm = session.range(0, engine.cores, numPartitions=engine.cores)
+        warm.mapInArrow(_warm_up, "pid long", barrier=True).collect()
     return engine
