@@ -6,10 +6,12 @@ with numpy (memory stays at one block whatever N). Half the labels are null; the
 first twelve features move by 0.5σ, so exactly one chunk drifts (12 of 20 features).
 
 ``run`` is one measurement in its own process: build the monitor from a seeded 100,000-row
-reference (not timed), then ``monitml check``'s summary path over the whole log with daily
-chunks on one engine (timed), and print one JSON line: seconds, rows/s, rows/s and cells/s per
-core (cells = rows × (features + prediction + label)), the driver's peak RSS (this process;
-workers and the JVM are other processes), the summaries that came back and the merged ones.
+reference and open the engine (not timed: a cluster's or JVM's start, and the workers'
+imports, are reported apart), then ``monitml check``'s summary path over the whole log with
+daily chunks on one engine (timed), and print one JSON line: seconds, rows/s, rows/s and
+cells/s per core (cells = rows × (features + prediction + label); cores = 1 for local, the
+workers for dask and spark), the driver's peak RSS (this process; workers and the JVM are
+other processes) and CPU seconds, and the summaries that came back.
 
 ``all`` generates what is missing and runs each size × engine, one after the other (never two
 timings at once), and prints a Markdown table.
@@ -141,7 +143,9 @@ def run(root: Path, engine_name: str, workers: int) -> dict[str, Any]:
     store = PredictionStore.from_url("sqlite:///:memory:")
     end = (START + pd.Timedelta(days=meta["days"])).timestamp()
     fragments = log_fragments(root, "bench", start=START.timestamp(), end=end)
+    opened = time.perf_counter()
     engine = get_engine(engine_name, workers=workers)
+    engine_seconds = time.perf_counter() - opened
     came_back = {"parts": 0, "bytes": 0}
 
     def counted(
@@ -153,12 +157,12 @@ def run(root: Path, engine_name: str, workers: int) -> dict[str, Any]:
             yield parts
 
     try:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         check = run_summary_check(
             store, monitor, fragments, counted, start=START.timestamp(), end=end,
             chunk=parse_chunk("1d"), save=False,
         )  # fmt: skip
-        seconds = time.perf_counter() - started
+        seconds, driver_cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         engine.close()
         store.dispose()
@@ -175,6 +179,8 @@ def run(root: Path, engine_name: str, workers: int) -> dict[str, Any]:
         "cores": cores,
         "seconds": seconds,
         "monitor_seconds": monitor_seconds,
+        "engine_start_seconds": engine_seconds,
+        "driver_cpu_seconds": driver_cpu,
         "rows_per_s": rows / seconds,
         "rows_per_s_per_core": rows / seconds / cores,
         "cells_per_s_per_core": cells / seconds / cores,
