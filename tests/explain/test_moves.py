@@ -50,3 +50,21 @@ def test_a_segment_below_the_minimum_rows_is_ignored_however_far_it_moved() -> N
     window = window[(window["city"] != "west") | window.index.isin(few)].copy()
     window.loc[few, "prediction"] *= 0.1
     assert explainer().explain(window, None).segments == ()
+
+
+def test_a_classifier_whose_positive_share_rose_in_one_segment_is_named_with_it() -> None:
+    def scored(rows: int, seed: int, *, boost: float = 0.0) -> pd.DataFrame:
+        rng = np.random.default_rng(seed)
+        city = rng.choice(["north", "south", "east"], rows, p=[0.5, 0.3, 0.2])
+        chance = 0.2 + np.where(city == "east", boost, 0.0)
+        label = (rng.random(rows) < 0.2).astype(int)
+        return pd.DataFrame(
+            {"city": city, "prediction": (rng.random(rows) < chance).astype(int), "label": label}
+        )
+
+    fitted = Explainer(scored(6_000, 0), features=["city"], task="classification")
+    found = fitted.explain(scored(3_000, 1, boost=0.3), None)
+    top = next(m for m in found.segments if m.signal == "prediction")
+    assert (top.column, top.segment) == ("city", "east")
+    assert found.summary.startswith("share predicted '1' rose")
+    assert "error rate rose" in found.summary
