@@ -115,3 +115,80 @@ def test_user_errors_exit_two_with_one_line_and_no_traceback(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert message in lines[0]
+
+
+# The modules a Parquet comparison by the default rule never imports (issue 13, item 7).
+LAZY_MODULES = ("pandas", "scipy", "scipy.stats", "jinja2", "pyarrow.parquet", "pyarrow.fs")
+HARNESS = """
+import json, sys
+modules = json.loads(sys.argv.pop(-1))
+from monitml.cli.main import main
+sys.argv = ["monitml", *sys.argv[1:]]
+try:
+    main()
+finally:
+    loaded = [name for name in modules if name in sys.modules]
+    sys.stderr.write("loaded: " + json.dumps(loaded) + "\\n")
+"""
+
+
+@pytest.fixture(scope="module")
+def large_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """5,000 rows a side: KS's p-value comes from Kolmogorov's limit, not SciPy's exact one."""
+    folder = tmp_path_factory.mktemp("lazy")
+    rng = np.random.default_rng(7)
+    n = 5_000
+
+    def make(shift: float) -> pd.DataFrame:
+        gaps = rng.random(n) < 0.05
+        return pd.DataFrame(
+            {
+                "a": np.where(gaps, np.nan, rng.normal(shift, 1, n)),
+                "code": rng.integers(0, 3, n),
+                "city": pd.Series(rng.choice(["x", "y", "z"], n)).where(~gaps),
+                "flag": rng.random(n) < 0.4,
+            }
+        )
+
+    paths = folder / "ref.parquet", folder / "cur.parquet"
+    make(0.0).to_parquet(paths[0])
+    make(0.3).to_parquet(paths[1])
+    return paths
+
+
+def test_a_parquet_comparison_by_the_default_rule_imports_no_pandas_scipy_or_jinja(
+    large_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "out.json"
+    command = [
+        sys.executable,
+        "-c",
+        HARNESS,
+        "drift",
+        *map(str, large_files),
+        "--json",
+        str(out),
+        json.dumps(LAZY_MODULES),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "loaded: []"
+    assert json.loads(out.read_text())["columns"]["a"]["method"] == "ks"
+    assert "Drift by column" in result.stdout
+
+
+def test_the_json_of_a_parquet_comparison_equals_the_dataframe_api_s(
+    large_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from monitml.analysis import compare  # noqa: PLC0415
+
+    out = tmp_path / "out.json"
+    reference, current = large_files
+    assert run("drift", reference, current, "--json", out, "-q").returncode == 0
+    from_cli = json.loads(out.read_text())
+    sources = {"reference": {"source": str(reference)}, "current": {"source": str(current)}}
+    report = compare(pd.read_parquet(reference), pd.read_parquet(current), sources=sources)
+    from_api = json.loads(report.to_json())
+    from_cli.pop("generated_at"), from_api.pop("generated_at")
+    assert from_cli == from_api
+    assert from_cli["columns"]["a"]["drift_detected"] is True

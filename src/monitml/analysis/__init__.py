@@ -1,6 +1,11 @@
 """Comparing data sets: drift, data quality and performance."""
 
-from monitml.analysis.compare import DEFAULT_SHARE_THRESHOLD, Comparator, compare
+from monitml.analysis.compare import (
+    DEFAULT_SHARE_THRESHOLD,
+    Comparator,
+    compare,
+    compare_tables,
+)
 from monitml.analysis.result import FORMAT, ColumnDrift, DriftReport
 from monitml.analysis.tables import read_table
 
@@ -11,5 +16,6 @@ __all__ = [
     "Comparator",
     "DriftReport",
     "compare",
+    "compare_tables",
     "read_table",
 ]

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from monitml.report import render_html, to_json
+from monitml.report.json import to_json
 from monitml.schema import ColumnSpec
 from monitml.stats.result import ColumnKind, DriftResult
 from monitml.stats.samples import Sample
 from monitml.stats.summaries import NumericSummary
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["FORMAT", "ColumnDrift", "DriftReport"]
 
@@ -129,8 +131,30 @@ class DriftReport:
     def to_json(self) -> str:
         return to_json(self.to_dict())
 
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per column (``to_dict`` without the chart), in ``to_frame``'s order.
+
+        Plain Python, so printing a table needs no pandas: drifted columns first, then by
+        effect size and statistic, each descending with missing values last; ties keep the
+        columns' order.
+        """
+        rows = [
+            {"column": name, **{k: v for k, v in column.to_dict().items() if k != "chart"}}
+            for name, column in self.columns.items()
+        ]
+        return sorted(
+            rows,
+            key=lambda row: (
+                not row["drift_detected"],
+                *_descending(row["effect_size"]),
+                *_descending(row["statistic"]),
+            ),
+        )
+
     def to_frame(self) -> pd.DataFrame:
         """One row per column, sorted with drifted columns and large effects first."""
+        import pandas as pd  # noqa: PLC0415
+
         rows = [
             {"column": name, **{k: v for k, v in column.to_dict().items() if k != "chart"}}
             for name, column in self.columns.items()
@@ -149,6 +173,8 @@ class DriftReport:
         ).reset_index(drop=True)
 
     def save_html(self, path: str | Path, *, title: str | None = None) -> Path:
+        from monitml.report import render_html  # noqa: PLC0415  # Jinja2, only for HTML
+
         target = Path(path)
         target.write_text(render_html(self.to_dict(), title=title), encoding="utf-8")
         return target
@@ -157,3 +183,9 @@ class DriftReport:
         target = Path(path)
         target.write_text(self.to_json(), encoding="utf-8")
         return target
+
+
+def _descending(value: Any) -> tuple[bool, float]:
+    """A sort key putting large values first and missing ones (None, NaN) last."""
+    missing = value is None or (isinstance(value, float) and math.isnan(value))
+    return (missing, 0.0 if missing else -float(value))

@@ -1,34 +1,130 @@
-"""Reading data files and turning DataFrame columns into statistical samples."""
+"""Tables of columns that a comparison reads, and a DataFrame as one of them.
+
+A comparison asks each column four things (``ColumnValues``): its dtype family, its kind, its
+statistical sample, and how many values it has and misses. ``FrameTable`` answers them from
+a pandas DataFrame, ``monitml.analysis.parquet.ParquetTable`` from Parquet without pandas;
+both give the same answers for the same data. pandas is imported here only when a file is
+read with it or a Series is looked at, so that a Parquet comparison never loads it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Hashable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-import pandas as pd
 
+from monitml.analysis.charts import chart_data
 from monitml.errors import DataError
-from monitml.schema import ColumnKind
-from monitml.stats.ecdf import histogram_shares
+from monitml.schema import ColumnFacts, ColumnKind, DtypeFamily, SeriesFacts
 from monitml.stats.samples import CategoricalSample, NumericSample, Sample
-from monitml.stats.summaries import NumericSummary
-from monitml.stats.summaries.quality import summary_histogram_shares
 
-__all__ = ["chart_data", "read_table", "to_sample"]
+if TYPE_CHECKING:
+    import pandas as pd
 
-TOP_CATEGORIES = 20
+__all__ = [
+    "ColumnTable",
+    "ColumnValues",
+    "FrameTable",
+    "SeriesValues",
+    "chart_data",
+    "read_table",
+    "to_sample",
+]
+
+
+class ColumnValues(Protocol):
+    """One column's values, as a comparison sees them."""
+
+    def family(self) -> DtypeFamily:
+        """The dtype family, as :func:`monitml.schema.dtype_family` gives it for the column."""
+        ...
+
+    def sample(self, kind: ColumnKind) -> Sample:
+        """The statistical sample of the column read as ``kind`` (see :func:`to_sample`)."""
+        ...
+
+    def counts(self) -> tuple[int, int]:
+        """Numbers of present and of missing values."""
+        ...
+
+
+class ColumnTable(Protocol):
+    """Named columns of equal length, read one at a time."""
+
+    @property
+    def names(self) -> Collection[Hashable]:
+        """The column names, in order."""
+        ...
+
+    def __len__(self) -> int: ...
+
+    def __contains__(self, name: object) -> bool: ...
+
+    def facts(self, name: Hashable) -> ColumnFacts:
+        """What schema inference needs of a column; may read less than ``values``."""
+        ...
+
+    def values(self, name: str) -> ColumnValues:
+        """A column's values (a column that is present)."""
+        ...
+
+    def frame(self, names: Sequence[str]) -> pd.DataFrame:
+        """Those of ``names`` the table has, as a DataFrame (for the performance metrics)."""
+        ...
+
+
+class SeriesValues(SeriesFacts):
+    """A pandas column as ``ColumnValues``."""
+
+    __slots__ = ()
+
+    def sample(self, kind: ColumnKind) -> Sample:
+        return to_sample(self.series, kind)
+
+    def counts(self) -> tuple[int, int]:
+        missing = int(self.series.isna().sum())
+        return len(self.series) - missing, missing
+
+
+class FrameTable:
+    """A pandas DataFrame as a ``ColumnTable``."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame_ = frame
+
+    @property
+    def names(self) -> pd.Index:
+        return self.frame_.columns
+
+    def __len__(self) -> int:
+        return len(self.frame_)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.frame_.columns
+
+    def facts(self, name: Hashable) -> SeriesFacts:
+        return SeriesFacts(self.frame_[name])
+
+    def values(self, name: str) -> SeriesValues:
+        return SeriesValues(self.frame_[name])
+
+    def frame(self, names: Sequence[str]) -> pd.DataFrame:
+        return self.frame_
 
 
 def read_table(path: Path) -> pd.DataFrame:
     """Read a CSV or Parquet file; any failure becomes a one-line DataError."""
+    import pandas as pd  # noqa: PLC0415
+
     if not path.exists():
         raise DataError(f"file not found: {path}")
     if path.is_dir():
         raise DataError(f"not a file: {path}")
     suffix = path.suffix.lower()
     try:
-        if suffix in {".parquet", ".pq"}:
+        if suffix in PARQUET_SUFFIXES:
             return pd.read_parquet(path)
         if suffix in {".csv", ".txt", ".gz", ".zip", ".bz2"}:
             return pd.read_csv(path)
@@ -38,8 +134,13 @@ def read_table(path: Path) -> pd.DataFrame:
     raise DataError(f"unsupported file type '{suffix or path.name}': use .csv or .parquet")
 
 
+PARQUET_SUFFIXES = frozenset({".parquet", ".pq"})
+
+
 def to_sample(series: pd.Series, kind: ColumnKind) -> Sample:
     """The statistical summary of one column: sorted numbers or category counts."""
+    import pandas as pd  # noqa: PLC0415
+
     if kind == "numerical":
         values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         return NumericSample.from_values(values)
@@ -50,33 +151,3 @@ def to_sample(series: pd.Series, kind: ColumnKind) -> Sample:
         present = present.astype(np.int64)
     counts = present.astype(str).value_counts(sort=False)
     return CategoricalSample.from_counts(counts.to_dict(), missing)
-
-
-def chart_data(reference: Sample | NumericSummary, current: Sample) -> dict[str, Any]:
-    """Reference and current distributions on common bins, for the report's charts."""
-    if isinstance(current, NumericSample) and isinstance(reference, NumericSample | NumericSummary):
-        if isinstance(reference, NumericSummary):
-            edges, ref_share, cur_share = summary_histogram_shares(reference, current.values)
-        else:
-            edges, ref_share, cur_share = histogram_shares(reference.values, current.values)
-        return {
-            "type": "histogram",
-            "edges": edges.tolist(),
-            "reference": ref_share.tolist(),
-            "current": cur_share.tolist(),
-        }
-    if isinstance(reference, CategoricalSample) and isinstance(current, CategoricalSample):
-        ref_counts = dict(zip(reference.categories, reference.counts.tolist(), strict=True))
-        cur_counts = dict(zip(current.categories, current.counts.tolist(), strict=True))
-        pooled = {c: ref_counts.get(c, 0) / reference.size for c in ref_counts | cur_counts}
-        for category, count in cur_counts.items():
-            pooled[category] += count / current.size
-        top = sorted(pooled, key=lambda c: (-pooled[c], c))[:TOP_CATEGORIES]
-        ref_shares = [ref_counts.get(c, 0) / reference.size for c in top]
-        cur_shares = [cur_counts.get(c, 0) / current.size for c in top]
-        if len(pooled) > len(top):
-            top.append("(other)")
-            ref_shares.append(max(0.0, 1.0 - sum(ref_shares)))
-            cur_shares.append(max(0.0, 1.0 - sum(cur_shares)))
-        return {"type": "bars", "categories": top, "reference": ref_shares, "current": cur_shares}
-    raise DataError("reference and current samples are of different kinds")
