@@ -111,6 +111,7 @@ GATES: dict[str, Any] = {
 }
 RETRAIN_TIMEOUT = 240.0
 NOTIFICATION_TIMEOUT = 15.0
+DRAIN_TIMEOUT = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +261,11 @@ def replay_retraining(
                     _told_retrain(console, story, month)
                 _follow(settings, store, story, plan, month, console)
                 progress.update(progress.task_ids[0], advance=1, status=month)
+            # A step still under way is judged on the requests it already has: wait for it.
+            deadline = time.monotonic() + DRAIN_TIMEOUT
+            while story.broken_status == "running" and time.monotonic() < deadline:
+                time.sleep(0.25)
+                _follow(settings, store, story, plan, f"after {months[-1][0]}", console)
         # The last step's notification leaves the dispatcher after its group wait.
         if story.broken is not None and story.broken_status == "rolled_back":
             story.rollback_reason = _rollback_reason(received, story.broken)
