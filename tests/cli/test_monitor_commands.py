@@ -92,6 +92,8 @@ def test_check_writes_chunks_and_fails_on_alert(config: Path, tmp_path: Path) ->
     assert payload["format"] == "monitml.check/1"
     assert [chunk["rows"] for chunk in payload["chunks"]] == [100]
     assert payload["chunks"][0]["alerts"] == ["LowAveragePrediction"]
+    # The alerted chunk says why (monitml.explain), as its JSON does.
+    assert f"  why: {payload['chunks'][0]['explanation']['summary']}\n" in result.stdout
     assert run(*args).returncode == 0  # without --fail-on-alert
 
 

@@ -200,6 +200,8 @@ def check(
         _print_result(window)
         if suffix:
             typer.echo(suffix)
+            if window.explanation is not None:  # why this chunk alerted (monitml.explain)
+                typer.echo(f"  why: {window.explanation.summary}")
     versions = ", ".join(result.versions) or "none"
     typer.echo(
         f"{len(result.results)} chunk(s) of version(s) {versions}, {len(result.alerts)} alert(s)"
