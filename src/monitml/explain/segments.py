@@ -10,7 +10,7 @@ Per-segment sums are one ``np.bincount`` per column and signal: a window of 10,0
 a few dozen columns is segmented in milliseconds.
 
 >>> import pandas as pd
->>> column = SegmentColumn.fit("x", pd.Series(range(100)), "numerical")
+>>> column = SegmentColumn.fit("x", pd.Series(range(101)), "numerical")
 >>> column.labels()
 ('< 20', '[20, 40)', '[40, 60)', '[60, 80)', '≥ 80')
 >>> column.codes(pd.Series([5, 45, 99, None])).tolist()
