@@ -135,13 +135,18 @@ class AutoDrift(DriftMethod):
         # distance: on a million rows this is the whole cost of the column.
         if current.size == 0:
             return super().score(current, feature=feature)
-        merged = merge_ecdfs(reference.values, current.values)
-        gaps = np.abs(merged.reference_cdf - merged.current_cdf)
+        values, gaps, current_cdf = merge_ecdfs(reference.values, current.values)
+        # In place (the same numbers): on a million rows a side each array is 16 MB.
+        gaps -= current_cdf
+        del current_cdf
+        np.abs(gaps, out=gaps)
         statistic = float(gaps.max())
         n, m = reference.size, current.size
         p_value = ks_pvalue(statistic, reference.values, current.values)
         # An elementwise product, not np.dot: BLAS threads cost more than they save here.
-        wasserstein = float((np.diff(merged.values) * gaps[:-1]).sum())
+        steps = np.diff(values)
+        steps *= gaps[:-1]
+        wasserstein = float(steps.sum())
         return DriftResult(
             feature=feature,
             method="ks",

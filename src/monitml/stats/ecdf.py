@@ -43,7 +43,8 @@ def merge_ecdfs(reference: FloatArray, current: FloatArray) -> MergedECDF:
     n, m = reference.size, current.size
     if n + m >= MERGE_BY_SEARCH_FROM:
         values, from_current = _merge_by_search(reference, current)
-        from_reference = np.arange(1, n + m + 1) - from_current
+        from_reference = np.arange(1, n + m + 1)
+        from_reference -= from_current  # in place: a million-row merge's arrays are 16 MB each
     else:
         pooled = np.concatenate([reference, current])
         # Two sorted runs: a stable sort detects them and merges in linear time.
@@ -54,13 +55,13 @@ def merge_ecdfs(reference: FloatArray, current: FloatArray) -> MergedECDF:
     last_of_ties = np.empty(values.size, dtype=bool)
     np.not_equal(values[1:], values[:-1], out=last_of_ties[:-1])
     last_of_ties[-1] = True
-    if last_of_ties.all():  # continuous data: no copy of three long arrays
-        return MergedECDF(values, from_reference / n, from_current / m)
-    return MergedECDF(
-        values[last_of_ties],
-        from_reference[last_of_ties] / n,
-        from_current[last_of_ties] / m,
-    )
+    if not last_of_ties.all():  # discrete data (continuous data: no copy of three long arrays)
+        values = values[last_of_ties]
+        from_reference, from_current = from_reference[last_of_ties], from_current[last_of_ties]
+    # Each count goes as soon as its ECDF is made: the peak holds four long arrays, not five.
+    reference_cdf = from_reference / n
+    del from_reference
+    return MergedECDF(values, reference_cdf, from_current / m)
 
 
 def _merge_by_search(
