@@ -19,7 +19,15 @@ For each data set it measures
    and saves its JSON; wall time and peak RSS of each run from the kernel (``wait4``), the
    median of ``--whole-repeat`` runs;
 
-and prints both tools' verdicts side by side per column. ``--false-alarms N`` draws N pairs of
+and prints both tools' verdicts side by side per column. ``--pairs N`` measures only the whole
+process, N pairs of runs (MonitML then Evidently, the 1-minute load average before each pair),
+and prints each pair with its speed-up and memory share against the targets of issue 13, item 7
+(NYC flights at least 10x faster; at most 1/3 of Evidently's peak memory)::
+
+    flock /tmp/monitml-timing.lock .venv/bin/python benchmarks/bench_drift_vs_evidently.py \
+        --pairs 3 --datasets nyc,synthetic_1m
+
+``--false-alarms N`` draws N pairs of
 random halves of flights-3m (800–2,500 rows per side, no drift by construction) and counts the
 share of columns each tool's defaults flag.
 """
@@ -168,6 +176,66 @@ def bench_dataset(
                 "peak_rss_mb": spread([rss for _, rss in pairs]),
             }
     return result
+
+
+def paired_runs(name: str, pairs: int, out: Path) -> dict[str, Any]:
+    """Whole processes only, MonitML then Evidently, ``pairs`` times: each pair shares its load."""
+    commands = whole_commands(name, out)
+    runs = []
+    for index in range(pairs):
+        print(f"[{name}] pair {index + 1} of {pairs}", file=sys.stderr, flush=True)
+        load = os.getloadavg()[0]
+        mine, theirs = timed_process(commands["monitml"]), timed_process(commands["evidently"])
+        runs.append(
+            {
+                "load_1min": load,
+                "monitml": {"wall_seconds": mine[0], "peak_rss_mb": mine[1]},
+                "evidently": {"wall_seconds": theirs[0], "peak_rss_mb": theirs[1]},
+            }
+        )
+    return {"dataset": name, "pairs": runs}
+
+
+# Issue 13, item 7: NYC flights at least 10x faster; at most 1/3 of the peak memory on both.
+SPEED_TARGETS = {"nyc": 10.0}
+MEMORY_TARGET = 1 / 3
+
+
+def print_pairs(results: list[dict[str, Any]]) -> None:
+    print("\n## Whole process, paired runs (MonitML then Evidently in each pair)")
+    print(
+        "| data | pair | load 1 min | MonitML wall s | Evidently wall s | speed-up "
+        "| MonitML peak MB | Evidently peak MB | memory share |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for result in results:
+        for index, run in enumerate(result["pairs"], start=1):
+            mine, theirs = run["monitml"], run["evidently"]
+            print(
+                f"| {result['dataset']} | {index} | {run['load_1min']:.2f} "
+                f"| {mine['wall_seconds']:.2f} | {theirs['wall_seconds']:.2f} "
+                f"| {theirs['wall_seconds'] / mine['wall_seconds']:.1f}× "
+                f"| {mine['peak_rss_mb']:.0f} | {theirs['peak_rss_mb']:.0f} "
+                f"| {mine['peak_rss_mb'] / theirs['peak_rss_mb']:.3f} |"
+            )
+    print()
+    for result in results:
+        name, runs = result["dataset"], result["pairs"]
+        speedups = [r["evidently"]["wall_seconds"] / r["monitml"]["wall_seconds"] for r in runs]
+        shares = [r["monitml"]["peak_rss_mb"] / r["evidently"]["peak_rss_mb"] for r in runs]
+        verdicts = [
+            f"memory share {min(shares):.3f}–{max(shares):.3f} "
+            f"(target ≤ {MEMORY_TARGET:.3f}: met in {sum(s <= MEMORY_TARGET for s in shares)}"
+            f" of {len(runs)} pairs)"
+        ]
+        target = SPEED_TARGETS.get(name)
+        if target is not None:
+            verdicts.insert(
+                0,
+                f"speed-up {min(speedups):.1f}–{max(speedups):.1f}× (target ≥ {target:.0f}×: "
+                f"met in {sum(s >= target for s in speedups)} of {len(runs)} pairs)",
+            )
+        print(f"{name}: " + "; ".join(verdicts))
 
 
 def merge_earlier(results: list[dict[str, Any]], path: Path, tool: str) -> None:
@@ -364,6 +432,9 @@ def main() -> None:
     parser.add_argument(
         "--whole-repeat", type=int, default=3, help="whole-process runs per tool (0: skip)"
     )
+    parser.add_argument(
+        "--pairs", type=int, default=0, help="only whole processes, this many paired runs"
+    )
     parser.add_argument("--false-alarms", type=int, default=0, help="random-halves splits")
     parser.add_argument("--seed", type=int, default=2001)
     parser.add_argument("--out", type=Path, help="write all measurements here as JSON")
@@ -393,6 +464,13 @@ def main() -> None:
     if not set(tools) <= {"monitml", "evidently"}:
         raise SystemExit("--tools: monitml and/or evidently")
     results: list[dict[str, Any]] = []
+    if args.pairs:
+        with tempfile.TemporaryDirectory() as tmp:
+            results = [paired_runs(name, args.pairs, Path(tmp)) for name in names]
+        print_pairs(results)
+        if args.out:
+            args.out.write_text(json.dumps({"pairs": results}, indent=2), encoding="utf-8")
+        return
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             results.append(bench_dataset(name, args.repeat, args.whole_repeat, Path(tmp), tools))
