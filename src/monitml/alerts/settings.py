@@ -144,7 +144,9 @@ class AlertRule(_Section):
     severity: str = Field("warning", description="Label sent with the alert.")
     labels: dict[str, str] = Field(default_factory=dict, description="Extra labels.")
     annotations: dict[str, str] = Field(
-        default_factory=dict, description="summary, description …; {{ $labels.x }}, {{ $value }}."
+        default_factory=dict,
+        description="summary, description …; {{ $labels.x }}, {{ $value }}, "
+        "{{ $explanation }} (the window's one-line explanation; MonitML's engine only).",
     )
     actions: list[Literal["retrain"]] = Field(
         default_factory=list,
