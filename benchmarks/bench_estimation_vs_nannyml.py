@@ -166,7 +166,9 @@ def prepare_data(python: Path, work: Path) -> None:
 
 
 def timed(command: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
-    """Wall seconds and peak RSS (MB) of one whole process, from ``/usr/bin/time -v``."""
+    """Wall and CPU (user + system) seconds and peak RSS (MB) of one whole process, from
+    ``/usr/bin/time -v``. CPU time moves less with the load of the shared machine than wall
+    time does (a process waiting for a core is not charged)."""
     result = subprocess.run(
         ["/usr/bin/time", "-v", *command],
         capture_output=True,
@@ -178,11 +180,16 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> dict[str, fl
         raise SystemExit(f"{command[0]} failed:\n{result.stderr[-3000:]}")
     wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", result.stderr)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr)
-    if wall is None or rss is None:
+    cpu = [
+        re.search(rf"{kind} time \(seconds\): ([\d.]+)", result.stderr)
+        for kind in ("User", "System")
+    ]
+    if wall is None or rss is None or None in cpu:
         raise SystemExit("cannot read /usr/bin/time -v output")
     hours, minutes, seconds = wall.groups()
     total = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
-    return {"seconds": total, "rss_mb": int(rss.group(1)) / 1024}
+    used = sum(float(found.group(1)) for found in cpu if found is not None)
+    return {"seconds": total, "cpu_seconds": used, "rss_mb": int(rss.group(1)) / 1024}
 
 
 def monitml_command(task: str, work: Path, out: Path) -> list[str]:
@@ -274,16 +281,17 @@ def compare(task: str, python: Path, work: Path, repeat: int) -> dict[str, Any]:
             str(theirs),
         ]
         runs["nannyml"].append(timed(worker, env))
+        ours_run, their_run = runs["monitml"][-1], runs["nannyml"][-1]
         print(
-            f"{task} pair {len(runs['monitml'])}: MonitML {runs['monitml'][-1]['seconds']:.2f} s, "
-            f"NannyML {runs['nannyml'][-1]['seconds']:.2f} s",
+            f"{task} pair {len(runs['monitml'])}: MonitML {ours_run['seconds']:.2f} s "
+            f"({ours_run['cpu_seconds']:.2f} s CPU), NannyML {their_run['seconds']:.2f} s "
+            f"({their_run['cpu_seconds']:.2f} s CPU)",
             file=sys.stderr,
         )
     load.append(os.getloadavg()[0])
-    ratios = [
-        theirs["seconds"] / ours_run["seconds"]
-        for ours_run, theirs in zip(runs["monitml"], runs["nannyml"], strict=True)
-    ]
+    pairs = list(zip(runs["monitml"], runs["nannyml"], strict=True))
+    ratios = [b["seconds"] / a["seconds"] for a, b in pairs]
+    cpu_ratios = [b["cpu_seconds"] / a["cpu_seconds"] for a, b in pairs]
     mine = [
         {
             "start": c["start"],
@@ -313,8 +321,12 @@ def compare(task: str, python: Path, work: Path, repeat: int) -> dict[str, Any]:
         "load_average": {"start": load[0], "end": load[1]},
         "ratios": ratios,
         "ratio": {"median": statistics.median(ratios), "min": min(ratios), "max": max(ratios)},
+        "cpu_ratios": cpu_ratios,
         "median": {
-            tool: {key: statistics.median(r[key] for r in rs) for key in ("seconds", "rss_mb")}
+            tool: {
+                key: statistics.median(r[key] for r in rs)
+                for key in ("seconds", "cpu_seconds", "rss_mb")
+            }
             for tool, rs in runs.items()
         },
     }
@@ -402,6 +414,12 @@ def main() -> None:
             f"({ratio['min']:.1f}-{ratio['max']:.1f}x over {len(ratios)} pairs); target 5x: "
             f"{sum(r >= 5 for r in ratios)} of {len(ratios)} pairs "
             f"({'met in every pair' if ratio['min'] >= 5 else 'NOT met in every pair'})"
+        )
+        cpu = result["cpu_ratios"]
+        print(
+            f"  CPU seconds (medians): MonitML {mine['cpu_seconds']:.2f}, NannyML "
+            f"{theirs['cpu_seconds']:.2f}; per pair: median {statistics.median(cpu):.1f}x "
+            f"({min(cpu):.1f}-{max(cpu):.1f}x)"
         )
     worse = [
         f"{result['task']} {name}"
