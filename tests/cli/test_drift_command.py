@@ -192,3 +192,15 @@ def test_the_json_of_a_parquet_comparison_equals_the_dataframe_api_s(
     from_cli.pop("generated_at"), from_api.pop("generated_at")
     assert from_cli == from_api
     assert from_cli["columns"]["a"]["drift_detected"] is True
+
+
+def test_the_table_gives_a_reason_only_to_a_column_that_has_one(tmp_path: Path) -> None:
+    rng = np.random.default_rng(9)
+    reference = pd.DataFrame({"a": rng.normal(0, 1, 500), "b": rng.normal(0, 1, 500)})
+    current = reference.assign(b=rng.choice(["x", "y"], 500))  # b changes type
+    reference.to_parquet(tmp_path / "ref.parquet")
+    current.to_parquet(tmp_path / "cur.parquet")
+    result = run("drift", tmp_path / "ref.parquet", tmp_path / "cur.parquet")
+    assert result.returncode == 0, result.stderr
+    assert "(type" in result.stdout
+    assert "nan" not in result.stdout  # a missing reason is not printed as "(nan)"

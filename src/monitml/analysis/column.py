@@ -8,7 +8,7 @@ verdict of a column that cannot be compared (``_schema_change``) and the quality
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from monitml.analysis.charts import chart_data
@@ -111,13 +111,8 @@ def _schema_change(
         "reference": {"count": reference.size, "missing": reference.missing},
         "current": {"count": cur_size, "missing": cur_missing},
     }
-    drift = ColumnDrift(
-        name=column.name,
-        kind=column.kind,
-        role=column.role,
-        result=result,
-        reference_count=reference.size,
-        reference_missing=reference.missing,
+    drift = replace(
+        ColumnDrift.of(column, result, reference, None),
         current_count=cur_size,
         current_missing=cur_missing,
     )
