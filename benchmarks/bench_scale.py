@@ -9,9 +9,11 @@ first twelve features move by 0.5σ, so exactly one chunk drifts (12 of 20 featu
 reference and open the engine (not timed: a cluster's or JVM's start, and the workers'
 imports, are reported apart), then ``monitml check``'s summary path over the whole log with
 daily chunks on one engine (timed), and print one JSON line: seconds, rows/s, rows/s and
-cells/s per core (cells = rows × (features + prediction + label); cores = 1 for local, the
-workers for dask and spark), the driver's peak RSS (this process; workers and the JVM are
-other processes) and CPU seconds, and the summaries that came back.
+cells/s per core (cells = rows × (features + prediction + label)), the driver's peak RSS
+(this process; workers and the JVM are other processes) and CPU seconds, and the summaries
+that came back. Cores: 1 for local, whose every thread is pinned to one CPU; the workers
+for dask and spark (2: the whole machine, the driver included). BLAS is held to one thread
+in every process, as the workers of Dask and Spark hold it.
 
 ``all`` generates what is missing and runs each size × engine, one after the other (never two
 timings at once), and prints a Markdown table.
@@ -23,21 +25,27 @@ timings at once), and prints a Markdown table.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import resource
-import subprocess
-import sys
-import time
-from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import Any
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+# Before numpy is imported: one BLAS thread (a 500,000-value dot product gains nothing from
+# more, and its spinning threads would share the local engine's one core).
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import resource  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Iterator, Sequence  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
 
 FEATURES = [f"x{i:02d}" for i in range(20)]
 START = pd.Timestamp("2026-01-01", tz="UTC")
@@ -129,6 +137,15 @@ def _monitor() -> Any:
     )  # fmt: skip
 
 
+def _one_core() -> None:
+    """Pin every thread of this process (numpy's BLAS, Arrow's pool…) to one CPU, and the
+    threads they start after: the local engine's "per core" is then one core, not the
+    threads' several."""
+    cpu = min(os.sched_getaffinity(0))
+    for thread in os.listdir("/proc/self/task"):
+        os.sched_setaffinity(int(thread), {cpu})
+
+
 def run(root: Path, engine_name: str, workers: int) -> dict[str, Any]:
     from monitml.engines import get_engine  # noqa: PLC0415
     from monitml.monitor.chunks import parse_chunk  # noqa: PLC0415
@@ -136,6 +153,8 @@ def run(root: Path, engine_name: str, workers: int) -> dict[str, Any]:
     from monitml.store import PredictionStore  # noqa: PLC0415
     from monitml.store.partitions import LogFragment, log_fragments  # noqa: PLC0415
 
+    if engine_name == "local":
+        _one_core()
     meta = json.loads((root / "_generated.json").read_text())
     built = time.perf_counter()
     monitor = _monitor()

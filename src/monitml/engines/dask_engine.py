@@ -2,8 +2,9 @@
 summarised on a worker of a ``distributed`` cluster; only the summaries come back.
 
 The driver decodes no Parquet: a task reads its file where it runs. The partitions are
-computed as futures all at once and fetched in file order, each released once fetched, so
-the driver holds one file's summaries at a time while the workers keep busy.
+computed as futures a few per worker ahead, earlier files first, and fetched in file order,
+each released once fetched, so the driver holds one file's summaries at a time while the
+workers keep busy.
 
 Without ``master`` it starts a ``LocalCluster`` of ``workers`` processes (one thread each: the
 summaries are numpy work that holds the GIL in parts) and stops it on ``close``; with
@@ -15,6 +16,7 @@ file.
 from __future__ import annotations
 
 import importlib
+from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -48,6 +50,16 @@ def _summarise(fragment: LogFragment, plan: SummaryPlan) -> pd.DataFrame:
     )
 
 
+def _parts(future: Any) -> list[Part]:
+    """A partition's parts, its future released (the driver keeps no file's summaries)."""
+    parts = future.result()
+    future.release()
+    return [
+        (str(version), float(lower), bytes(payload))
+        for version, lower, payload in parts.itertuples(index=False)
+    ]
+
+
 def _warm_up() -> None:
     """Import what a task runs (MonitML's summaries, the sketch library) in this worker."""
     importlib.import_module("monitml.monitor.chunk_summary")
@@ -65,20 +77,21 @@ class DaskEngine:
         # Bytes must stay bytes: no conversion of object columns to Arrow strings.
         with dask.config.set({"dataframe.convert-string": False}):
             frame = dd.from_map(_summarise, list(fragments), plan=plan, meta=_META)  # type: ignore[no-untyped-call]
-            futures = self.client.compute(frame.to_delayed())
+            partitions = frame.to_delayed()
+        # A few files per worker in flight, the earlier first (the scheduler would otherwise
+        # run the last partitions first): results come back in file order as they are done.
+        in_flight = 2 * max(sum(self.client.nthreads().values()), 1) + 2
+        pending: deque[Any] = deque()
         try:
-            for index, future in enumerate(futures):
-                parts = future.result()
-                future.release()
-                futures[index] = None  # the driver keeps no file's summaries once handed on
-                yield [
-                    (str(version), float(lower), bytes(payload))
-                    for version, lower, payload in parts.itertuples(index=False)
-                ]
+            for index, partition in enumerate(partitions):
+                pending.append(self.client.compute(partition, priority=-index))
+                if len(pending) >= in_flight:
+                    yield _parts(pending.popleft())
+            while pending:
+                yield _parts(pending.popleft())
         finally:
-            for future in futures:
-                if future is not None:
-                    future.cancel()
+            for future in pending:
+                future.cancel()
 
     def close(self) -> None:
         self.client.close()
