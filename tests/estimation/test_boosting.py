@@ -58,7 +58,7 @@ def test_the_same_inputs_give_the_same_model_bit_for_bit_whatever_the_threads() 
     assert np.array_equal(one, two)
 
 
-def test_models_fitted_together_equal_models_fitted_one_by_one() -> None:
+def test_models_fitted_side_by_side_equal_models_fitted_one_by_one() -> None:
     inputs, target = _data()
     together = BoostedTrees.fit_many(inputs, [target, target**2], iterations=20, leaves=7)
     for model, values in zip(together, [target, target**2], strict=True):
@@ -108,3 +108,13 @@ def test_without_lightgbm_installed_the_error_names_the_extra(
     )
     with pytest.raises(ConfigError, match=r"pip install 'monitml\[estimation\]'"):
         boosting.require_lightgbm()
+
+
+def test_calls_side_by_side_return_in_order_and_raise_the_first_error() -> None:
+    assert boosting.side_by_side([lambda: 1, lambda: 2, lambda: 3]) == [1, 2, 3]
+
+    def fails() -> int:
+        raise DataError("broken")
+
+    with pytest.raises(DataError, match="broken"):
+        boosting.side_by_side([lambda: 1, fails])

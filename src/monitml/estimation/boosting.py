@@ -31,17 +31,20 @@ from __future__ import annotations
 
 import ctypes
 import sys
-from collections.abc import Sequence
-from functools import cache
+import threading
+from collections.abc import Callable, Sequence
+from functools import cache, partial
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from monitml.errors import ConfigError, DataError
 
-__all__ = ["BoostedTrees", "require_lightgbm"]
+__all__ = ["BoostedTrees", "require_lightgbm", "side_by_side"]
+
+T = TypeVar("T")
 
 _FLOAT32, _FLOAT64 = 0, 1  # C_API_DTYPE_*
 _PREDICT_NORMAL = 0  # C_API_PREDICT_NORMAL
@@ -111,6 +114,66 @@ class _Handle:
             self.value = ctypes.c_void_p()
 
 
+def side_by_side(calls: Sequence[Callable[[], T]]) -> list[T]:
+    """Each call's result, the calls run in threads of their own (the first error re-raised)."""
+    if len(calls) < 2:
+        return [call() for call in calls]
+    results: list[Any] = [None] * len(calls)
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            results[index] = calls[index]()
+        except BaseException as error:  # re-raised in the caller's thread below
+            errors.append(error)
+
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
+def _train(
+    matrix: NDArray[np.float64], label: NDArray[np.float32], parameters: bytes, iterations: int
+) -> _Handle:
+    rows, columns = matrix.shape
+    dataset = _Handle("LGBM_DatasetFree")
+    _call(
+        "LGBM_DatasetCreateFromMat",
+        matrix.ctypes.data_as(ctypes.c_void_p),
+        ctypes.c_int(_FLOAT64),
+        ctypes.c_int32(rows),
+        ctypes.c_int32(columns),
+        ctypes.c_int(_ROW_MAJOR),
+        ctypes.c_char_p(parameters),
+        None,
+        ctypes.byref(dataset.value),
+    )
+    _call(
+        "LGBM_DatasetSetField",
+        dataset.value,
+        ctypes.c_char_p(b"label"),
+        label.ctypes.data_as(ctypes.c_void_p),
+        ctypes.c_int(rows),
+        ctypes.c_int(_FLOAT32),
+    )
+    booster = _Handle("LGBM_BoosterFree")
+    _call(
+        "LGBM_BoosterCreate",
+        dataset.value,
+        ctypes.c_char_p(parameters),
+        ctypes.byref(booster.value),
+    )
+    finished = ctypes.c_int(0)
+    for _ in range(iterations):
+        _call("LGBM_BoosterUpdateOneIter", booster.value, ctypes.byref(finished))
+    return booster
+
+
 class BoostedTrees:
     """A fitted LightGBM booster: a regression (squared error) or a binary classifier."""
 
@@ -164,9 +227,19 @@ class BoostedTrees:
         threads: int = 1,
         seed: int = 0,
     ) -> list[Self]:
-        """One model per target on the same inputs, binned once (as ``fit`` each)."""
+        """One model per target on the same inputs (as ``fit`` each), fitted side by side.
+
+        Each model is trained in a thread of its own, on a Dataset of its own: LightGBM's C calls
+        release the GIL, so two models take the time of one on two cores, with no OpenMP thread
+        spinning for a busy core (two OpenMP threads made DLE's fits 25-45 times slower at load
+        3). Each model is the one ``fit`` gives, bit for bit.
+        """
         matrix = _matrix(inputs)
         rows, columns = matrix.shape
+        labels = [np.ascontiguousarray(target, dtype=np.float32) for target in targets]
+        for label in labels:  # float32: LightGBM's label type
+            if label.shape != (rows,):
+                raise ValueError(f"expected {rows} target values, got shape {label.shape}")
         flagged = [str(j) for j, flag in enumerate(categorical) if flag]
         settings: dict[str, Any] = {
             "objective": objective,
@@ -182,45 +255,10 @@ class BoostedTrees:
             **({"categorical_feature": ",".join(flagged)} if flagged else {}),
         }
         parameters = _parameters(settings)
-        dataset = _Handle("LGBM_DatasetFree")
-        _call(
-            "LGBM_DatasetCreateFromMat",
-            matrix.ctypes.data_as(ctypes.c_void_p),
-            ctypes.c_int(_FLOAT64),
-            ctypes.c_int32(rows),
-            ctypes.c_int32(columns),
-            ctypes.c_int(_ROW_MAJOR),
-            ctypes.c_char_p(parameters),
-            None,
-            ctypes.byref(dataset.value),
+        boosters = side_by_side(
+            [partial(_train, matrix, label, parameters, iterations) for label in labels]
         )
-        models = []
-        for target in targets:
-            label = np.ascontiguousarray(target, dtype=np.float32)  # LightGBM's label type
-            if label.shape != (rows,):
-                raise ValueError(f"expected {rows} target values, got shape {label.shape}")
-            # Each booster is trained to the end before the next label is set: a booster
-            # reads the dataset's labels only while it trains.
-            _call(
-                "LGBM_DatasetSetField",
-                dataset.value,
-                ctypes.c_char_p(b"label"),
-                label.ctypes.data_as(ctypes.c_void_p),
-                ctypes.c_int(rows),
-                ctypes.c_int(_FLOAT32),
-            )
-            booster = _Handle("LGBM_BoosterFree")
-            _call(
-                "LGBM_BoosterCreate",
-                dataset.value,
-                ctypes.c_char_p(parameters),
-                ctypes.byref(booster.value),
-            )
-            finished = ctypes.c_int(0)
-            for _ in range(iterations):
-                _call("LGBM_BoosterUpdateOneIter", booster.value, ctypes.byref(finished))
-            models.append(cls(booster, columns))
-        return models
+        return [cls(booster, columns) for booster in boosters]
 
     def predict(self, inputs: NDArray[np.float64], *, threads: int = 1) -> NDArray[np.float64]:
         """The model's value for each row of ``inputs``."""
