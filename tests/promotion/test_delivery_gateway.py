@@ -17,13 +17,13 @@ import numpy as np
 import pandas as pd
 import yaml
 from sklearn.linear_model import LinearRegression
-from tests.serving.conftest import live_server
 
 from monitml.app.gateway import build_gateway_app
 from monitml.config import load_settings
 from monitml.promotion.delivery import start_promotion
 from monitml.promotion.settings import PromotionConfig
 from monitml.store import PredictionStore
+from serving.conftest import live_server
 
 from .traffic import FEATURES, MODEL, houses
 
