@@ -176,6 +176,7 @@ def run(root: Path, engine_name: str, workers: int) -> dict[str, Any]:
             yield parts
 
     try:
+        peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         started, cpu = time.perf_counter(), time.process_time()
         check = run_summary_check(
             store, monitor, fragments, counted, start=START.timestamp(), end=end,
@@ -204,6 +205,7 @@ def run(root: Path, engine_name: str, workers: int) -> dict[str, Any]:
         "rows_per_s_per_core": rows / seconds / cores,
         "cells_per_s_per_core": cells / seconds / cores,
         "peak_driver_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_driver_rss_before_check_mb": peak_before,
         "parts": came_back["parts"],
         "parts_kb_per_file": came_back["bytes"] / 1024 / max(len(fragments), 1),
         "drifted_chunks": drifted,

@@ -15,7 +15,7 @@ __all__ = ["ENGINES", "Engine", "get_engine"]
 # name → (module, the packages it needs, the extra that installs them)
 _MODULES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
     "local": ("monitml.engines.local", (), None),
-    "dask": ("monitml.engines.dask_engine", ("dask.dataframe", "distributed"), "dask"),
+    "dask": ("monitml.engines.dask_engine", ("distributed",), "dask"),
     "spark": ("monitml.engines.spark_engine", ("pyspark",), "spark"),
 }
 ENGINES = tuple(_MODULES)
