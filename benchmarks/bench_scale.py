@@ -52,8 +52,9 @@ START = pd.Timestamp("2026-01-01", tz="UTC")
 BLOCK = 250_000
 DRIFTED = FEATURES[:12]
 HEADER = (
-    "| rows | engine | cores | check s | rows/s | rows/s per core | M cells/s per core "
-    "| peak driver RSS MB | summaries back, KB a file | drifted chunks |"
+    "| rows | engine | cores | check s | rows/s per core | M cells/s per core "
+    "| peak driver RSS MB | driver CPU s | engine start s | summaries back, KB a file "
+    "| drifted chunks |"
 )
 
 
@@ -257,16 +258,17 @@ def main() -> None:
         print(json.dumps(run(args.root, args.engine, args.workers)))
     else:
         print(HEADER)
-        print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
+        print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
         for size in args.sizes.split(","):
             root = generate(_size(size), args.out / size, _size(args.rows_per_day))
             for engine in args.engines.split(","):
                 r = _child(root, engine, args.workers)
                 print(
                     f"| {size} | {engine} | {r['cores']} | {r['seconds']:.1f} | "
-                    f"{r['rows_per_s']:,.0f} | {r['rows_per_s_per_core']:,.0f} | "
-                    f"{r['cells_per_s_per_core'] / 1e6:.1f} | "
-                    f"{r['peak_driver_rss_mb']:.0f} | {r['parts_kb_per_file']:.0f} | "
+                    f"{r['rows_per_s_per_core']:,.0f} | {r['cells_per_s_per_core'] / 1e6:.1f} | "
+                    f"{r['peak_driver_rss_before_check_mb']:.0f} → {r['peak_driver_rss_mb']:.0f} | "
+                    f"{r['driver_cpu_seconds']:.1f} | {r['engine_start_seconds']:.1f} | "
+                    f"{r['parts_kb_per_file']:.0f} | "
                     f"{r['drifted_chunks']} of {r['chunks']} (load {r['load_before']:.1f}) |",
                     flush=True,
                 )
