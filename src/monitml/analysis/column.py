@@ -2,7 +2,7 @@
 
 ``compare_tables`` and ``Comparator`` both take each column through ``_fit_column`` and
 ``_score_column``; the monitor's summarised check (``monitml.monitor.summarised``) reuses the
-verdict of a column that cannot be compared (``_schema_change``) and the quality checks.
+verdict of a column that cannot be compared (``schema_change``) and the quality checks.
 """
 
 from __future__ import annotations
@@ -58,28 +58,28 @@ def _score_column(fitted: _FittedColumn, current: ColumnValues | None) -> _Colum
     """One column's drift, quality and issues; ``current`` is ``None`` when it is absent."""
     column, ref_sample = fitted.spec, fitted.sample
     if current is None:
-        return _schema_change(column, ref_sample, None, "column is missing from current", None)
+        return schema_change(column, ref_sample, None, "column is missing from current", None)
     cur_family = current.family()
     if fitted.family == "empty" or cur_family == "empty" or fitted.method is None:
         side = "current" if cur_family == "empty" else "reference"
         reason = f"column is empty in {side}"
         cur_sample = current.sample(column.kind)
-        return _schema_change(column, ref_sample, cur_sample, reason, None)
+        return schema_change(column, ref_sample, cur_sample, reason, None)
     if fitted.family != cur_family:
         mismatch = f"{fitted.family} in reference, {cur_family} in current"
         reason = f"type changed: {mismatch}"
-        return _schema_change(column, ref_sample, None, reason, mismatch, current.counts())
+        return schema_change(column, ref_sample, None, reason, mismatch, current.counts())
     cur_sample = current.sample(column.kind)
     result = fitted.method.score(cur_sample, feature=column.name)
-    quality = _quality(ref_sample, cur_sample)
+    quality = column_quality(ref_sample, cur_sample)
     return _ColumnOutcome(
         ColumnDrift.of(column, result, ref_sample, cur_sample, chart_data(ref_sample, cur_sample)),
         quality,
-        _quality_issues(column.name, quality),
+        quality_issues(column.name, quality),
     )
 
 
-def _schema_change(
+def schema_change(
     column: ColumnSpec,
     reference: Sample | NumericSummary,
     current: Sample | None,
@@ -119,7 +119,7 @@ def _schema_change(
     return _ColumnOutcome(drift, quality, [f"'{column.name}': {reason}"])
 
 
-def _quality(reference: Sample | NumericSummary, current: Sample) -> dict[str, Any]:
+def column_quality(reference: Sample | NumericSummary, current: Sample) -> dict[str, Any]:
     if isinstance(reference, NumericSummary) and isinstance(current, NumericSample):
         return summary_quality(reference, current)
     if isinstance(reference, NumericSample) and isinstance(current, NumericSample):
@@ -129,7 +129,7 @@ def _quality(reference: Sample | NumericSummary, current: Sample) -> dict[str, A
     raise DataError("reference and current samples are of different kinds")
 
 
-def _quality_issues(name: str, quality: Mapping[str, Any]) -> list[str]:
+def quality_issues(name: str, quality: Mapping[str, Any]) -> list[str]:
     issues: list[str] = []
     if quality.get("constant"):
         issues.append(f"'{name}': constant column")

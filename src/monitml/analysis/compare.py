@@ -20,15 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-# _quality, _quality_issues and _schema_change are not used here: the monitor's summarised
-# check imports them from this module, as it always has.
-from monitml.analysis.column import (  # noqa: F401
+from monitml.analysis.column import (
     _ColumnOutcome,
     _fit_column,
     _FittedColumn,
-    _quality,
-    _quality_issues,
-    _schema_change,
     _score_column,
 )
 from monitml.analysis.result import DriftReport

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from monitml.analysis import DriftReport
-from monitml.analysis.compare import _quality, _quality_issues, _schema_change
+from monitml.analysis.column import column_quality, quality_issues, schema_change
 from monitml.analysis.result import ColumnDrift
 from monitml.analysis.tables import chart_data
 from monitml.errors import DataError
@@ -242,7 +242,7 @@ def _report(
                 sample = current.to_sample()
             elif isinstance(current, NumericSummary):
                 sample = NumericSample(np.empty(0), current.missing, (np.nan, np.nan))
-            outcome = _schema_change(spec, reference, sample, reason, None)
+            outcome = schema_change(spec, reference, sample, reason, None)
             columns[name], quality[name] = outcome.drift, outcome.quality
             issues += outcome.issues
             continue
@@ -252,7 +252,7 @@ def _report(
             if cached is None:
                 cached = references[name] = SummaryReference.of(fitted, comparable.binning)
             result = cached.method.score(comparable, feature=name)
-            column_quality = _summary_quality(cached, comparable)
+            column_figures = _summary_quality(cached, comparable)
             columns[name] = ColumnDrift(
                 name=name,
                 kind=spec.kind,
@@ -265,11 +265,11 @@ def _report(
             )
         else:
             result = fitted.method.score(comparable, feature=name)
-            column_quality = _quality(reference, comparable)
+            column_figures = column_quality(reference, comparable)
             chart = chart_data(reference, comparable)
             columns[name] = ColumnDrift.of(spec, result, reference, comparable, chart)
-        quality[name] = column_quality
-        issues += _quality_issues(name, column_quality)
+        quality[name] = column_figures
+        issues += quality_issues(name, column_figures)
     performance: dict[str, Any] | None = None
     if comparator.performance_ is not None and summary.performance is not None:
         wanted = comparator.performance_
