@@ -8,12 +8,25 @@ Sampling error (as NannyML does it: how much a metric moves between reference ch
 same size): the realised metric is computed on ``bootstrap`` samples of ``n`` reference rows
 drawn with replacement; their standard deviation is the standard error at ``n`` rows and
 scales as ``1/sqrt(n)`` to chunks of other sizes.
+
+Mergeable estimates (for checks from summaries, where each file's rows are summarised where
+the file is): ``expected_sums`` turns a set of rows into a few sufficient sums
+(:class:`ExpectedSums`: DLE's rows and sums of expected absolute and squared errors; CBPE's
+expected confusion counts), ``ExpectedSums.merge`` adds two sets', and ``estimate_from_sums``
+turns the merged sums into the chunk's estimate: what ``estimate(rows, chunk=f"{n}rows")``
+gives for its one chunk (the same expected values up to float rounding, the same sampling
+error, band and thresholds), for the metrics that are ratios of sums (``summed_metrics``: not
+ROC AUC, which needs every row's score) and without realised values. The row path computes
+its metrics from the same sums, so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeAlias
 
 import numpy as np
@@ -28,11 +41,44 @@ if TYPE_CHECKING:
 
     from monitml.estimation.columns import Columns
 
-__all__ = ["Estimator", "Frame"]
+__all__ = ["Estimator", "ExpectedSums", "Frame"]
 
 Rows = NDArray[np.int_]
 # A DataFrame, or for CBPE the numeric columns the CLI reads without pandas.
 Frame: TypeAlias = "pd.DataFrame | Columns"
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedSums:
+    """Sufficient sums of a set of rows' expected metrics (``Estimator.expected_sums``): the
+    sums of two sets of rows add up to those of their union (``merge``).
+
+    ``error`` says why some of the rows could not be estimated (a score column with missing
+    values…): the union of such rows with any other cannot be estimated either.
+    """
+
+    sums: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def rows(self) -> int:
+        return int(self.sums.get("rows", 0))
+
+    def merge(self, other: ExpectedSums) -> ExpectedSums:
+        error = self.error or other.error
+        if error is not None:
+            return ExpectedSums({}, error)
+        keys = dict.fromkeys([*self.sums, *other.sums])
+        return ExpectedSums({k: self.sums.get(k, 0.0) + other.sums.get(k, 0.0) for k in keys})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sums": dict(self.sums), "error": self.error}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ExpectedSums:
+        sums = {str(k): float(v) for k, v in data["sums"].items()}
+        error = data.get("error")
+        return cls(sums, None if error is None else str(error))
 
 
 class Estimator(ABC):
@@ -40,6 +86,7 @@ class Estimator(ABC):
 
     method: ClassVar[str]
     metrics: ClassVar[tuple[str, ...]]
+    summed_metrics: ClassVar[tuple[str, ...]]  # those that ``estimate_from_sums`` gives
     bounded: ClassVar[bool]  # metrics live in [0, 1]
 
     def __init__(self, *, sigmas: float = 3.0, bootstrap: int = 50, seed: int = 0) -> None:
@@ -61,6 +108,20 @@ class Estimator(ABC):
 
     @abstractmethod
     def _expected(self, data: Any, rows: Rows) -> dict[str, float]: ...
+
+    @abstractmethod
+    def _expected_sums(self, data: Any, rows: Rows) -> dict[str, float]:
+        """The sums ``_from_sums`` turns into the expected ``summed_metrics`` of ``rows``."""
+
+    @abstractmethod
+    def _from_sums(self, sums: dict[str, float]) -> dict[str, float]:
+        """The ``summed_metrics`` from ``_expected_sums`` (of one set of rows, or added up)."""
+
+    @property
+    @abstractmethod
+    def input_columns(self) -> tuple[str, ...]:
+        """The columns ``_prepare`` reads from an analysis frame (the target among them: its
+        labels, when present, are checked and give realised values)."""
 
     @abstractmethod
     def _realized(self, data: Any, rows: Rows) -> dict[str, float] | None:
@@ -89,10 +150,50 @@ class Estimator(ABC):
         self._errors: dict[int, dict[str, float]] = {}
         return self
 
+    def _require_fitted(self, what: str = "reference_metrics_") -> None:
+        if not hasattr(self, what):
+            if hasattr(self, "reference_metrics_"):
+                raise NotFittedError(
+                    f"this {type(self).__name__} only computes expected_sums (a copy for workers)"
+                )
+            raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(reference) first")
+
+    def for_workers(self) -> Self:
+        """A copy that only computes ``expected_sums``: without the reference's data (kept for
+        the sampling error, on the driver), so it is smaller to send to workers."""
+        self._require_fitted()
+        mine = copy.copy(self)
+        for name in ("reference_data_", "reference_rows_", "_errors"):
+            mine.__dict__.pop(name, None)
+        return mine
+
+    def expected_sums(self, analysis: Frame) -> ExpectedSums:
+        """The sufficient sums of the expected ``summed_metrics`` of ``analysis``'s rows."""
+        self._require_fitted()
+        data = self._prepare(analysis)
+        return ExpectedSums(self._expected_sums(data, np.arange(len(analysis))))
+
+    def estimate_from_sums(self, sums: ExpectedSums) -> ChunkEstimate:
+        """The one chunk of ``estimate(rows, chunk=f"{n}rows")`` of the ``n`` rows behind
+        ``sums`` (merged from their parts), with its ``summed_metrics`` only and no realised
+        value (``labelled_rows`` 0); ``DataError`` when some of the rows could not be
+        estimated (``ExpectedSums.error``) or there are none."""
+        self._require_fitted("reference_data_")
+        if sums.error is not None:
+            raise DataError(sums.error)
+        if sums.rows == 0:
+            raise DataError("the analysis data has no row")
+        errors = self.standard_error(sums.rows)
+        expected = self._from_sums(sums.sums)
+        metrics = {
+            name: self._metric(name, expected[name], None, errors[name])
+            for name in self.summed_metrics
+        }
+        return ChunkEstimate(0, 0, sums.rows, sums.rows, 0, metrics)
+
     def standard_error(self, rows: int) -> dict[str, float]:
         """Each metric's standard error on a chunk of ``rows`` rows."""
-        if not hasattr(self, "reference_data_"):
-            raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(reference) first")
+        self._require_fitted("reference_data_")
         base = max(rows, 1)
         if base not in self._errors:
             rng = np.random.default_rng(self.seed)
@@ -114,8 +215,7 @@ class Estimator(ABC):
         self, analysis: Frame, *, chunk: str = "5000rows", timestamp: str | None = None
     ) -> EstimationResult:
         """Estimated performance of ``analysis`` per chunk (realised too where it has labels)."""
-        if not hasattr(self, "reference_data_"):
-            raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(reference) first")
+        self._require_fitted("reference_data_")
         rule = parse_chunking(chunk)
         frame, chunks = chunk_frame(analysis, rule, timestamp)
         if not chunks:
@@ -159,25 +259,24 @@ class Estimator(ABC):
         scale = math.sqrt(base / part.size)
         metrics: dict[str, MetricEstimate] = {}
         for name in self.metrics:
-            value = expected[name]
-            error = errors[name] * scale
-            reference = self.reference_metrics_[name]
-            low, high = (
-                self._clip(value - self.sigmas * error),
-                self._clip(value + self.sigmas * error),
-            )
             truth = None if realized is None else realized.get(name)
-            metrics[name] = MetricEstimate(
-                estimated=value,
-                lower=low,
-                upper=high,
-                realized=truth if truth is not None and math.isfinite(truth) else None,
-                sampling_error=error,
-                lower_threshold=self._clip(reference - self.sigmas * error),
-                upper_threshold=self._clip(reference + self.sigmas * error),
-            )
+            metrics[name] = self._metric(name, expected[name], truth, errors[name] * scale)
         start, end = part.bounds()
         return ChunkEstimate(part.index, start, end, part.size, int(with_labels.size), metrics)
+
+    def _metric(self, name: str, value: float, truth: float | None, error: float) -> MetricEstimate:
+        """A metric's estimate ``value`` with its band and thresholds at standard error
+        ``error`` (``truth``: the realised value, if any)."""
+        reference = self.reference_metrics_[name]
+        return MetricEstimate(
+            estimated=value,
+            lower=self._clip(value - self.sigmas * error),
+            upper=self._clip(value + self.sigmas * error),
+            realized=truth if truth is not None and math.isfinite(truth) else None,
+            sampling_error=error,
+            lower_threshold=self._clip(reference - self.sigmas * error),
+            upper_threshold=self._clip(reference + self.sigmas * error),
+        )
 
     def _clip(self, value: float) -> float:
         if not math.isfinite(value):

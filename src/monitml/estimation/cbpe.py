@@ -32,7 +32,15 @@ from numpy.typing import NDArray
 from monitml.errors import DataError
 from monitml.estimation.base import Estimator, Frame, Rows
 from monitml.estimation.calibration import Calibrator, fit_calibrator
-from monitml.estimation.metrics import CLASSIFICATION_METRICS, binary_metrics, multiclass_metrics
+from monitml.estimation.metrics import (
+    CLASSIFICATION_METRICS,
+    binary_from_sums,
+    binary_metrics,
+    binary_sums,
+    multiclass_from_sums,
+    multiclass_metrics,
+    multiclass_sums,
+)
 from monitml.estimation.result import Task
 
 if TYPE_CHECKING:
@@ -54,6 +62,8 @@ class CBPE(Estimator):
 
     method = "cbpe"
     metrics = CLASSIFICATION_METRICS
+    # Ratios of expected confusion counts; ROC AUC needs every row's score.
+    summed_metrics = tuple(name for name in CLASSIFICATION_METRICS if name != "roc_auc")
     bounded = True
 
     def __init__(
@@ -180,6 +190,21 @@ class CBPE(Estimator):
                     totals > 0, probabilities / np.where(totals > 0, totals, 1), even
                 )
         return _Data(scores, probabilities, predicted, labels)
+
+    @property
+    def input_columns(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys([*self.score_columns_, self.prediction, self.target]))
+
+    def _expected_sums(self, data: _Data, rows: Rows) -> dict[str, float]:
+        probabilities, predicted = data.probabilities[rows], data.predicted[rows]
+        if self._task == "binary":
+            return binary_sums(probabilities[:, 0], predicted)
+        return multiclass_sums(probabilities, predicted)
+
+    def _from_sums(self, sums: dict[str, float]) -> dict[str, float]:
+        if self._task == "binary":
+            return binary_from_sums(sums)
+        return multiclass_from_sums(sums, len(self.classes_))
 
     def _expected(self, data: _Data, rows: Rows) -> dict[str, float]:
         return self._metrics(data.probabilities[rows], data.predicted[rows], data.scores[rows])

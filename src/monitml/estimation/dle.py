@@ -38,7 +38,12 @@ from monitml.estimation.base import Estimator, Frame, Rows
 from monitml.estimation.boosting import BoostedTrees, require_lightgbm, side_by_side
 from monitml.estimation.columns import Columns
 from monitml.estimation.features import FeatureEncoder
-from monitml.estimation.metrics import REGRESSION_METRICS, regression_errors
+from monitml.estimation.metrics import (
+    REGRESSION_METRICS,
+    regression_errors,
+    regression_from_sums,
+    regression_sums,
+)
 from monitml.estimation.result import Task
 
 __all__ = ["DLE"]
@@ -61,6 +66,7 @@ class DLE(Estimator):
 
     method = "dle"
     metrics = REGRESSION_METRICS
+    summed_metrics = REGRESSION_METRICS  # means of per-row errors: both are ratios of sums
     bounded = False
 
     def __init__(
@@ -148,8 +154,18 @@ class DLE(Estimator):
     def _labelled(self, data: _Data) -> NDArray[np.bool_]:
         return ~np.isnan(data.absolute)
 
+    @property
+    def input_columns(self) -> tuple[str, ...]:
+        return (*self.encoder_.columns, self.target)
+
+    def _expected_sums(self, data: _Data, rows: Rows) -> dict[str, float]:
+        return regression_sums(data.expected_absolute[rows], data.expected_squared[rows])
+
+    def _from_sums(self, sums: dict[str, float]) -> dict[str, float]:
+        return regression_from_sums(sums)
+
     def _expected(self, data: _Data, rows: Rows) -> dict[str, float]:
-        return regression_errors(data.expected_absolute[rows], data.expected_squared[rows])
+        return self._from_sums(self._expected_sums(data, rows))
 
     def _realized(self, data: _Data, rows: Rows) -> dict[str, float] | None:
         if rows.size == 0:

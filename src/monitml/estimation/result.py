@@ -74,6 +74,17 @@ class ChunkEstimate:
     labelled_rows: int
     metrics: dict[str, MetricEstimate]
 
+    def estimates(self) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
+        """The finite estimates by metric, and each one's band (lower, upper) where finite:
+        a monitor result's ``estimated`` and ``estimated_bands``."""
+        finite = {n: m for n, m in self.metrics.items() if math.isfinite(m.estimated)}
+        bands = {
+            name: (float(metric.lower), float(metric.upper))
+            for name, metric in finite.items()
+            if math.isfinite(metric.lower) and math.isfinite(metric.upper)
+        }
+        return {name: metric.estimated for name, metric in finite.items()}, bands
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "index": self.index,
