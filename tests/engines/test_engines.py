@@ -14,7 +14,7 @@ from monitml.engines import Engine, get_engine
 from monitml.errors import ConfigError
 from monitml.monitor.batch import BatchCheck, run_check
 from monitml.monitor.chunks import parse_chunk
-from monitml.monitor.summarised import run_summary_check
+from monitml.monitor.summarised import ESTIMATE, run_summary_check
 from monitml.store import PredictionStore
 from monitml.store.export import export_log
 from monitml.store.partitions import log_fragments
@@ -25,12 +25,14 @@ if TYPE_CHECKING:
     from conftest import PeriodConfig
 
 
-def _check(log: PartitionedLog, engine: Engine, chunk: str = "1d") -> BatchCheck:
+def _check(
+    log: PartitionedLog, engine: Engine, chunk: str = "1d", *, estimate: bool = ESTIMATE
+) -> BatchCheck:
     end = START + DAYS * DAY
     fragments = log_fragments(log.root, "m", start=START, end=end)
     return run_summary_check(
         log.store, log.monitor, fragments, engine,
-        start=START, end=end, chunk=parse_chunk(chunk), save=False,
+        start=START, end=end, chunk=parse_chunk(chunk), save=False, estimate=estimate,
     )  # fmt: skip
 
 
@@ -97,6 +99,23 @@ def test_a_distributed_engine_gives_the_local_engines_verdicts(
     check = _check(partitioned_log, engine)
     assert _verdicts(check) == _verdicts(local_check)
     assert _statistics(check) == pytest.approx(_statistics(local_check), rel=0.02, abs=0.002)
+
+
+def test_dask_workers_estimate_each_chunks_performance_as_the_rows_themselves_do(
+    partitioned_log: PartitionedLog, dask_engine: Engine
+) -> None:
+    check = _check(partitioned_log, dask_engine, estimate=True)  # DLE's models on the workers
+    exact = run_check(
+        partitioned_log.store, partitioned_log.monitor, start=START, end=START + DAYS * DAY,
+        chunk=parse_chunk("1d"), save=False,
+    )  # fmt: skip
+    assert len(check.results) == len(exact.results) == 2 * DAYS
+    for mine, theirs in zip(check.results, exact.results, strict=True):
+        assert set(mine.estimated) == {"mae", "rmse"}
+        assert mine.estimated == pytest.approx(theirs.estimated, rel=1e-9)
+        assert set(mine.estimated_bands) == set(theirs.estimated_bands) == {"mae", "rmse"}
+        for name, band in theirs.estimated_bands.items():
+            assert mine.estimated_bands[name] == pytest.approx(band, rel=1e-9), name
 
 
 def test_six_hour_chunks_split_a_days_file_alike_on_every_engine(

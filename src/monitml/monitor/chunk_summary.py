@@ -3,18 +3,24 @@
 A :class:`SummaryPlan` (built on the driver by ``monitml.monitor.summarised.plan_for``) says
 what every file summarises: each compared column on the reference's bins (numerical,
 ``Binning``) or vocabulary (categorical, ``Vocabulary``), the chunks of the range, the task's
-performance counts. :func:`summarise_fragment` reads one file with pyarrow and returns, per
-chunk its rows fall in, one :class:`ChunkSummary` encoded as bytes (a ``Part``: tens of KB a
-column whatever the rows), for the driver to merge.
+performance counts and, when the check estimates performance without labels, the fitted
+estimator (``Estimator.for_workers``: without its reference data). :func:`summarise_fragment`
+reads one file with pyarrow and returns, per chunk its rows fall in, one :class:`ChunkSummary`
+encoded as bytes (a ``Part``: tens of KB a column whatever the rows), for the driver to merge.
 
 What is guaranteed: a chunk's summary is the one of its rows whichever file, engine or order
 they came in (each column's values are sorted before they are summarised); the rows of a file
 are read column by column from Arrow, never as a whole pandas frame (a numeric column of
 integers or floats goes straight to numpy; any other type goes through pandas as a frame
-would). Memory holds one file's columns, not the range's.
+would). Memory holds one file's columns, not the range's. With an estimator, each chunk's
+rows also go, as a frame of the estimator's columns, through ``Estimator.expected_sums`` (a
+column the file lacks is missing on its rows, as when the files' rows are concatenated; an
+error of the data, as a score column with missing values, is kept in the sums: then the chunk
+gets no estimate, as ``ModelMonitor.evaluate`` gives none for such rows).
 
-This module imports no more than a worker needs (numpy, pandas, pyarrow, the summaries):
-engines import it on their workers, not the driver's scoring code.
+This module imports no more than a worker needs (numpy, pandas, pyarrow, the summaries, the
+estimators' own modules: no SciPy or scikit-learn): engines import it on their workers, not
+the driver's scoring code.
 """
 
 from __future__ import annotations
@@ -22,13 +28,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from monitml.errors import DataError
+from monitml.errors import DataError, MonitmlError
+from monitml.estimation.base import ExpectedSums
 from monitml.monitor.chunks import ChunkSpec, split_chunks
 from monitml.stats.summaries import (
     Binning,
@@ -44,6 +51,9 @@ from monitml.stats.summaries import (
 )
 from monitml.stats.summaries.serialise import from_dict, to_dict
 from monitml.store.partitions import TS_TYPE, LogFragment, read_fragment
+
+if TYPE_CHECKING:
+    from monitml.estimation import Estimator
 
 __all__ = [
     "ChunkSummary",
@@ -76,12 +86,16 @@ class SummaryPlan:
     performance: bool = False
     prediction: str = "prediction"
     label: str = "label"
+    # The label-free estimator whose expected sums each chunk gets (None: no estimate).
+    estimator: Estimator | None = None
 
     @property
     def columns(self) -> list[str]:
         """The columns a partition reads besides ``ts``."""
-        names = [*self.binnings, *self.vocabularies]
-        return list(dict.fromkeys([*names, self.prediction, self.label]))
+        names = [*self.binnings, *self.vocabularies, self.prediction, self.label]
+        if self.estimator is not None:
+            names += self.estimator.input_columns
+        return list(dict.fromkeys(names))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +106,7 @@ class ChunkSummary:
     labelled: int
     columns: dict[str, ColumnSummary] = field(default_factory=dict)
     performance: Performance | None = None
+    estimate: ExpectedSums | None = None  # the label-free estimator's sums, when planned
 
     def merge(self, other: ChunkSummary) -> ChunkSummary:
         columns = dict(self.columns)
@@ -103,8 +118,11 @@ class ChunkSummary:
             performance = (
                 other.performance if performance is None else _merge(performance, other.performance)
             )
+        estimate = self.estimate
+        if other.estimate is not None:
+            estimate = other.estimate if estimate is None else estimate.merge(other.estimate)
         return ChunkSummary(
-            self.rows + other.rows, self.labelled + other.labelled, columns, performance
+            self.rows + other.rows, self.labelled + other.labelled, columns, performance, estimate
         )
 
     def to_bytes(self) -> bytes:
@@ -115,6 +133,7 @@ class ChunkSummary:
             "labelled": self.labelled,
             "columns": {name: to_dict(summary) for name, summary in self.columns.items()},
             "performance": _performance_to_dict(self.performance),
+            "estimate": None if self.estimate is None else self.estimate.to_dict(),
         }
         return json.dumps(payload, separators=(",", ":")).encode("utf-8")
 
@@ -123,11 +142,13 @@ class ChunkSummary:
         payload = json.loads(data)
         if payload.get("format") != "monitml.chunk-summary/1":
             raise DataError("not a monitml.chunk-summary/1 payload")
+        estimate = payload.get("estimate")
         return cls(
             int(payload["rows"]),
             int(payload["labelled"]),
             {name: from_dict(entry) for name, entry in payload["columns"].items()},
             _performance_from_dict(payload["performance"]),
+            None if estimate is None else ExpectedSums.from_dict(estimate),
         )
 
 
@@ -257,7 +278,24 @@ def _summarise_rows(plan: SummaryPlan, rows: pa.Table) -> ChunkSummary:
             performance = summarise_classification(truth, predicted, labels=list(plan.labels))
         else:
             performance = summarise_regression(_floats(rows, label), _floats(rows, prediction))
-    return ChunkSummary(rows.num_rows, labelled, columns, performance)
+    estimate = None if plan.estimator is None else _expected_sums(plan.estimator, rows)
+    return ChunkSummary(rows.num_rows, labelled, columns, performance, estimate)
+
+
+def _expected_sums(estimator: Estimator, rows: pa.Table) -> ExpectedSums:
+    """The estimator's sums of ``rows``, read as the frame of its columns that a window of
+    these rows would be (a column the file lacks: missing on its rows); an error of the data
+    is kept, not raised (``ModelMonitor.evaluate`` gives such rows no estimate)."""
+    wanted = estimator.input_columns
+    present = [name for name in wanted if name in rows.column_names]
+    frame = rows.select(present).to_pandas()
+    for name in wanted:
+        if name not in present:
+            frame[name] = np.full(rows.num_rows, np.nan)
+    try:
+        return estimator.expected_sums(frame)
+    except MonitmlError as error:
+        return ExpectedSums({}, str(error))
 
 
 def summarise_fragment(plan: SummaryPlan, fragment: LogFragment) -> list[Part]:

@@ -24,10 +24,23 @@ numerical column of at most ``EXACT_CAP`` distinct values in a chunk (and every 
 column within its vocabulary and heavy hitters) is compared as its exact sample, so its
 statistic, p-value, quality and chart are the exact ones; beyond that KS, Wasserstein and the
 other CDF methods are within the summaries' stated rank error, quality from the summary, and
-the column has no chart. Means and the performance sums are equal up to float rounding. Not
-computed from summaries: label-free estimates (``estimated`` stays empty), ROC AUC and log
-loss (they need the scores), and chunks of a number of rows (they need one global order:
-use a period or months).
+the column has no chart. Means and the performance sums are equal up to float rounding.
+
+Label-free estimates (``estimated`` and ``estimated_bands``), with ``estimate`` only (off by
+default: DLE's two models run on every row, which on 1M rows × 20 features took summarising
+from about 2 s to 5.5 s of one core; docs/scale.md): the plan carries the monitor's fitted
+estimator without its reference data (``Estimator.for_workers``), each chunk's summary the
+estimator's expected sums of its rows (``Estimator.expected_sums``: DLE's rows and sums of
+expected absolute and squared errors, CBPE's expected confusion counts), and the driver turns
+the merged sums into the chunk's estimates (``Estimator.estimate_from_sums``): equal to the
+row-based check's up to float rounding, with the same sampling-error bands (the same bootstrap
+at the chunk's rows), for the metrics that are ratios of sums — MAE and RMSE; F1, precision,
+recall, specificity and accuracy. Rows that cannot be estimated (a score column missing or with
+missing values) leave their chunk without estimates, as they leave a window of rows.
+
+Not computed from summaries: estimated ROC AUC (it ranks every row's score), realised ROC AUC
+and log loss (they need the scores), and chunks of a number of rows (they need one global
+order: use a period or months).
 """
 
 from __future__ import annotations
@@ -48,7 +61,7 @@ from monitml.analysis import DriftReport
 from monitml.analysis.column import column_quality, quality_issues, schema_change
 from monitml.analysis.result import ColumnDrift
 from monitml.analysis.tables import chart_data
-from monitml.errors import DataError
+from monitml.errors import DataError, MonitmlError
 from monitml.monitor.batch import AlertJudge, BatchCheck, finish_check
 from monitml.monitor.chunk_summary import (
     ChunkSummary,
@@ -74,6 +87,7 @@ from monitml.store import PredictionStore
 from monitml.store.partitions import LogFragment
 
 __all__ = [
+    "ESTIMATE",
     "ChunkSummary",
     "Part",
     "Summariser",
@@ -89,13 +103,26 @@ __all__ = [
 ]
 
 ColumnSummary = NumericSummary | CategoricalSummary
+# Whether a check from summaries estimates performance without labels unless told: no, as the
+# estimates cost more than the rest of the summarising (DLE on 1M rows × 20 features: 5.5 s of
+# one core against 1.7-2.2 s; docs/scale.md).
+ESTIMATE = False
 # An engine: for each file, in the order given, the parts of its chunks (summarised wherever
 # the engine runs).
 Summariser = Callable[[SummaryPlan, Sequence[LogFragment]], Iterable[list[Part]]]
 
 
-def plan_for(monitor: ModelMonitor, *, start: float, end: float, chunk: ChunkSpec) -> SummaryPlan:
-    """The plan of ``monitor``'s compared columns, cut on its reference's bins and vocabularies."""
+def plan_for(
+    monitor: ModelMonitor,
+    *,
+    start: float,
+    end: float,
+    chunk: ChunkSpec,
+    estimate: bool = ESTIMATE,
+) -> SummaryPlan:
+    """The plan of ``monitor``'s compared columns, cut on its reference's bins and vocabularies;
+    with ``estimate``, each chunk's label-free estimator sums too (when the monitor has an
+    estimator)."""
     if chunk.rows is not None:
         raise DataError(
             f"chunks of {chunk.rows} rows need one global order: with --engine, use a period "
@@ -125,6 +152,9 @@ def plan_for(monitor: ModelMonitor, *, start: float, end: float, chunk: ChunkSpe
         performance=spec is not None,
         prediction=PREDICTION,
         label=LABEL,
+        estimator=(
+            monitor.estimator.for_workers() if estimate and monitor.estimator is not None else None
+        ),
     )
 
 
@@ -162,6 +192,7 @@ def evaluate_summary(
     report = None
     if summary.rows >= monitor.policy.min_rows:
         report = _report(monitor, summary, version, {} if references is None else references)
+    estimated, bands = _estimate(monitor, summary) if report is not None else ({}, {})
     return WindowResult(
         model=monitor.model,
         version=version,
@@ -174,7 +205,24 @@ def evaluate_summary(
         prediction=_prediction_statistics(summary.columns.get(PREDICTION), monitor.task),
         report=report,
         compute_seconds=time.perf_counter() - started,
+        estimated=estimated,
+        estimated_bands=bands,
     )
+
+
+def _estimate(
+    monitor: ModelMonitor, summary: ChunkSummary
+) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
+    """``ModelMonitor._estimate`` of the rows behind ``summary``, from their expected sums
+    (the metrics that are ratios of sums); empty when the plan had no estimator or the rows
+    cannot be estimated."""
+    if monitor.estimator is None or summary.estimate is None:
+        return {}, {}
+    try:
+        chunk = monitor.estimator.estimate_from_sums(summary.estimate)
+    except MonitmlError:  # e.g. rows without the score columns
+        return {}, {}
+    return chunk.estimates()
 
 
 def _prediction_statistics(summary: ColumnSummary | None, task: str) -> dict[str, Any]:
@@ -327,10 +375,12 @@ def run_summary_check(
     version: str | None = None,
     judge: AlertJudge | None = None,
     save: bool = True,
+    estimate: bool = ESTIMATE,
 ) -> BatchCheck:
     """``run_check`` over the files of a partitioned log, summarised by ``summarise`` (an
-    engine: each file's parts, file by file) and merged and scored here as they arrive."""
-    plan = plan_for(monitor, start=start, end=end, chunk=chunk)
+    engine: each file's parts, file by file) and merged and scored here as they arrive;
+    ``estimate``: with the label-free estimates (``WindowResult.estimated``)."""
+    plan = plan_for(monitor, start=start, end=end, chunk=chunk, estimate=estimate)
     files = sorted(
         (f for f in fragments if version is None or f.version == version),
         key=lambda f: (f.version, f.date, f.path),
