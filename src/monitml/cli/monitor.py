@@ -16,6 +16,9 @@ from monitml.cli.common import ConfigOption, bind_socket, fail, parse_time, user
 __all__ = ["register"]
 
 ALERT_EXIT = 1
+# ``check --estimate``'s default: monitml.monitor.summarised.ESTIMATE (not imported here, as
+# the CLI starts without pandas; a test holds them equal).
+ESTIMATE_DEFAULT = False
 
 
 def register(app: typer.Typer) -> None:
@@ -144,6 +147,17 @@ def check(
         str | None,
         typer.Option(help="A running Dask scheduler or Spark master to use instead."),
     ] = None,
+    estimate: Annotated[
+        bool,
+        typer.Option(
+            "--estimate/--no-estimate",
+            help="With --source parquet (chunks of a period): also estimate each chunk's "
+            "performance without labels (CBPE, DLE; not ROC AUC), the workers running the "
+            "estimator on every row. Off by default: DLE's models took summarising 1M rows x "
+            "20 features from ~2 s to ~5.5 s of a core (docs/scale.md). Checks of the store "
+            "or of N-row chunks always estimate.",
+        ),
+    ] = ESTIMATE_DEFAULT,
 ) -> None:
     """Batch monitoring: the monitor's signals per chunk of the stored logs, labels joined.
 
@@ -183,6 +197,7 @@ def check(
                 chunk=spec,
                 version=version,
                 judge=engine.holds if engine is not None else None,
+                estimate=estimate,
             )
         finally:
             store.dispose()
@@ -217,6 +232,7 @@ def _run_check(
     monitor_: Any,
     *,
     version: str | None,
+    estimate: bool,
     **check: Any,
 ) -> Any:
     """The check from the store (its rows, in this process), or from a ``parquet:PATH`` log:
@@ -244,7 +260,9 @@ def _run_check(
     fragments = log_fragments(Path(folder), monitor_.model, version, start=start, end=end)
     summarise = get_engine(name, workers=workers, master=master)
     try:
-        return run_summary_check(store, monitor_, fragments, summarise, version=version, **check)
+        return run_summary_check(
+            store, monitor_, fragments, summarise, version=version, estimate=estimate, **check
+        )
     finally:
         summarise.close()
 
