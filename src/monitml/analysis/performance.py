@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from monitml.errors import DataError
-from monitml.schema import ColumnMapping, Schema
+from monitml.schema import ColumnMapping, Schema, class_labels_as_text
 from monitml.stats.performance import classification_metrics, regression_metrics
 
 __all__ = ["PerformanceSpec"]
@@ -39,7 +39,7 @@ class PerformanceSpec:
         task: Task = (
             "classification" if spec is not None and spec.kind == "categorical" else "regression"
         )
-        labels = tuple(sorted({str(v) for v in reference[target].dropna().unique()}))
+        labels = tuple(sorted(set(class_labels_as_text(reference[target].dropna()))))
         unfitted = cls(task, target, prediction, labels)
         return cls(task, target, prediction, labels, unfitted.metrics(reference, labels))
 
@@ -56,7 +56,7 @@ class PerformanceSpec:
         labels = self.labels
         if self.task == "classification":
             # A label first seen in current widens its confusion matrix, not the reference's.
-            seen = {str(v) for v in current[self.target].dropna().unique()}
+            seen = set(class_labels_as_text(current[self.target].dropna()))
             labels = tuple(sorted(set(labels) | seen))
             section["labels"] = list(labels)
         section["reference"] = self.reference
@@ -76,7 +76,7 @@ def _floats(series: pd.Series) -> np.ndarray:
 
 def _classification(truth: pd.Series, prediction: pd.Series, labels: list[str]) -> dict[str, Any]:
     keep = truth.notna() & prediction.notna()
-    y_true = _labels_as_text(truth[keep])
+    y_true = class_labels_as_text(truth[keep])
     predicted = prediction[keep]
     is_score = (
         len(labels) == 2
@@ -91,10 +91,4 @@ def _classification(truth: pd.Series, prediction: pd.Series, labels: list[str]) 
         return classification_metrics(
             y_true, y_pred, labels=labels, scores=scores, positive_label=labels[1]
         )
-    return classification_metrics(y_true, _labels_as_text(predicted), labels=labels)
-
-
-def _labels_as_text(series: pd.Series) -> np.ndarray:
-    if pd.api.types.is_float_dtype(series.dtype) and bool(np.all(np.mod(series, 1.0) == 0.0)):
-        series = series.astype(np.int64)
-    return series.astype(str).to_numpy()
+    return classification_metrics(y_true, class_labels_as_text(predicted), labels=labels)

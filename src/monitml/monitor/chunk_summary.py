@@ -37,6 +37,7 @@ import pyarrow as pa
 from monitml.errors import DataError, MonitmlError
 from monitml.estimation.base import ExpectedSums
 from monitml.monitor.chunks import ChunkSpec, split_chunks
+from monitml.schema import class_labels_as_text
 from monitml.stats.summaries import (
     Binning,
     CategoricalSummary,
@@ -273,8 +274,8 @@ def _summarise_rows(plan: SummaryPlan, rows: pa.Table) -> ChunkSummary:
         if plan.task == "classification":
             truth_all, predicted_all = rows[label].to_pandas(), rows[prediction].to_pandas()
             keep = truth_all.notna() & predicted_all.notna()
-            truth = truth_all[keep].astype(str).to_numpy()
-            predicted = predicted_all[keep].astype(str).to_numpy()
+            truth = class_labels_as_text(truth_all[keep])
+            predicted = class_labels_as_text(predicted_all[keep])
             performance = summarise_classification(truth, predicted, labels=list(plan.labels))
         else:
             performance = summarise_regression(_floats(rows, label), _floats(rows, prediction))

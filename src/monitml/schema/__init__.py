@@ -14,6 +14,7 @@ from monitml.schema.columns import (
     infer_schema,
     infer_schema_of,
 )
+from monitml.schema.labels import class_labels_as_text
 
 __all__ = [
     "DEFAULT_MAX_CATEGORICAL_INTEGERS",
@@ -25,6 +26,7 @@ __all__ = [
     "DtypeFamily",
     "Schema",
     "SeriesFacts",
+    "class_labels_as_text",
     "dtype_family",
     "infer_schema",
     "infer_schema_of",
