@@ -3,7 +3,7 @@
 from monitml.estimation.base import Estimator
 from monitml.estimation.cbpe import CBPE
 from monitml.estimation.dle import DLE
-from monitml.estimation.estimate import TASKS, estimate, make_estimator
+from monitml.estimation.estimate import TASKS, estimate, label_free_estimator, make_estimator
 from monitml.estimation.result import FORMAT, ChunkEstimate, EstimationResult, MetricEstimate
 
 __all__ = [
@@ -16,5 +16,6 @@ __all__ = [
     "Estimator",
     "MetricEstimate",
     "estimate",
+    "label_free_estimator",
     "make_estimator",
 ]

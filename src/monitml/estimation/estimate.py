@@ -18,7 +18,7 @@ from monitml.estimation.cbpe import CBPE
 from monitml.estimation.dle import DLE
 from monitml.estimation.result import EstimationResult, Task
 
-__all__ = ["TASKS", "estimate", "make_estimator"]
+__all__ = ["TASKS", "estimate", "label_free_estimator", "make_estimator"]
 
 TASKS: tuple[Task, ...] = ("binary", "multiclass", "regression")
 
@@ -41,6 +41,30 @@ def make_estimator(
         raise DataError("CBPE needs the classifier's scores: give --score (binary) or --scores")
     chosen: Task = "binary" if task == "binary" else "multiclass"
     return CBPE(target=target, prediction=prediction, scores=scores, task=chosen, sigmas=sigmas)
+
+
+def label_free_estimator(
+    frame: Frame,
+    *,
+    regression: bool,
+    target: str,
+    prediction: str,
+    features: Sequence[str],
+    scores_prefix: str = "proba_",
+) -> Estimator | None:
+    """A monitored model's estimator, not yet fitted: DLE over ``features`` for a regressor,
+    CBPE over ``frame``'s ``<scores_prefix><class>`` columns for a classifier (binary or
+    multiclass inferred from the classes); ``None`` for a classifier that logs no scores."""
+    if regression:
+        return DLE(target=target, prediction=prediction, features=list(features))
+    scores = {
+        str(c).removeprefix(scores_prefix): str(c)
+        for c in frame.columns
+        if str(c).startswith(scores_prefix)
+    }
+    if not scores:
+        return None
+    return CBPE(target=target, prediction=prediction, scores=scores)
 
 
 def estimate(

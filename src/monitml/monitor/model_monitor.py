@@ -18,7 +18,7 @@ import pandas as pd
 
 from monitml.analysis import Comparator, DriftReport
 from monitml.errors import ConfigError, MonitmlError
-from monitml.estimation import CBPE, DLE, Estimator
+from monitml.estimation import Estimator, label_free_estimator
 from monitml.estimation.multivariate import (
     DomainClassifier,
     MultivariateResult,
@@ -320,25 +320,23 @@ def _label_free_estimator(
     """DLE for a regressor, CBPE for a classifier whose reference has ``proba_<class>`` columns.
 
     Fitted on the labelled reference (at most ``ESTIMATOR_ROWS`` rows); ``None`` when it cannot
-    be: no labels or predictions in the reference, no class scores, scikit-learn not installed.
+    be: no labels or predictions in the reference, no class scores, or the fit fails.
     """
     if LABEL not in reference.columns or PREDICTION not in reference.columns:
         return None
     frame = reference[reference[LABEL].notna()]
     if len(frame) > ESTIMATOR_ROWS:
         frame = frame.sample(ESTIMATOR_ROWS, random_state=0)
-    estimator: Estimator
-    if task == "regression":
-        estimator = DLE(target=LABEL, prediction=PREDICTION, features=list(features))
-    else:
-        scores = {
-            str(c).removeprefix(PROBA_PREFIX): str(c)
-            for c in frame.columns
-            if str(c).startswith(PROBA_PREFIX)
-        }
-        if not scores:
-            return None
-        estimator = CBPE(target=LABEL, prediction=PREDICTION, scores=scores)
+    estimator = label_free_estimator(
+        frame,
+        regression=task == "regression",
+        target=LABEL,
+        prediction=PREDICTION,
+        features=features,
+        scores_prefix=PROBA_PREFIX,
+    )
+    if estimator is None:
+        return None
     try:
         return estimator.fit(frame)
     except MonitmlError:

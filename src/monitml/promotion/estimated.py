@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from monitml.errors import MonitmlError
-from monitml.estimation import CBPE, DLE, Estimator
+from monitml.estimation import Estimator, label_free_estimator
 from monitml.serving.loaders import Predictions, Predictor
 
 __all__ = ["LabelFreeEstimates", "frame_of"]
@@ -73,18 +73,16 @@ class LabelFreeEstimates:
         try:
             frame = frame_of(features, predictor.predict(records(features)))
             frame[LABEL] = self.reference[LABEL].to_numpy()
-            estimator: Estimator
-            if self.task == "regression":
-                estimator = DLE(target=LABEL, prediction=PREDICTION, features=self.features)
-            else:
-                scores = {
-                    str(c).removeprefix(PROBA_PREFIX): str(c)
-                    for c in frame.columns
-                    if str(c).startswith(PROBA_PREFIX)
-                }
-                if not scores:
-                    return None
-                estimator = CBPE(target=LABEL, prediction=PREDICTION, scores=scores)
+            estimator = label_free_estimator(
+                frame,
+                regression=self.task == "regression",
+                target=LABEL,
+                prediction=PREDICTION,
+                features=self.features,
+                scores_prefix=PROBA_PREFIX,
+            )
+            if estimator is None:
+                return None
             return estimator.fit(frame)
         except MonitmlError as error:
             logger.warning("promotion: cannot fit a label-free estimator: %s", error)
