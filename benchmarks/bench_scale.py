@@ -32,6 +32,11 @@ import os
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
+# As the monitml command does: numpy's AVX2 sort on Zen 4 (monitml.numpy_dispatch).
+from monitml import numpy_dispatch  # noqa: E402
+
+numpy_dispatch.apply()
+
 import argparse  # noqa: E402
 import json  # noqa: E402
 import resource  # noqa: E402

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from typer.testing import CliRunner, Result
 
+from monitml import numpy_dispatch
 from monitml.cli.main import app
 from monitml.engines import Engine, get_engine
 from monitml.errors import ConfigError
@@ -99,6 +101,40 @@ def test_a_distributed_engine_gives_the_local_engines_verdicts(
     check = _check(partitioned_log, engine)
     assert _verdicts(check) == _verdicts(local_check)
     assert _statistics(check) == pytest.approx(_statistics(local_check), rel=0.02, abs=0.002)
+
+
+def _numpy_choice_batches(batches: Any) -> Any:
+    """What a Spark worker's numpy was told of its kernels (monitml.numpy_dispatch)."""
+    import os  # noqa: PLC0415 (in the worker)
+
+    import pyarrow as pa  # noqa: PLC0415
+
+    choice = os.environ.get("NPY_DISABLE_CPU_FEATURES", "")
+    for batch in batches:
+        yield pa.RecordBatch.from_pydict({"choice": [choice] * batch.num_rows})
+
+
+# PySpark 4 warns on pandas 3 for its pandas APIs; mapInArrow does not use pandas.
+@pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+@pytest.mark.parametrize("name", ["dask", "spark"])
+def test_the_workers_numpy_gets_the_sort_friendly_kernels_of_this_machine(
+    name: str, request: pytest.FixtureRequest
+) -> None:
+    """On Zen 4 every worker the engine started sorts on AVX2 (elsewhere nothing is set)."""
+    assert "NPY_DISABLE_CPU_FEATURES" not in os.environ  # the workers' own, not inherited
+    expected = numpy_dispatch.sort_environment().get("NPY_DISABLE_CPU_FEATURES")
+    engine: Any = request.getfixturevalue(f"{name}_engine")
+    if name == "dask":
+        seen = set(engine.client.run(os.getenv, "NPY_DISABLE_CPU_FEATURES").values())
+    else:
+        from pyspark import cloudpickle  # noqa: PLC0415
+
+        # This test module is not importable in Spark's workers: its functions travel whole.
+        cloudpickle.register_pickle_by_value(sys.modules[__name__])
+        frame = engine.session.range(0, engine.cores, numPartitions=engine.cores)
+        rows = frame.mapInArrow(_numpy_choice_batches, "choice string").collect()
+        seen = {row["choice"] or None for row in rows}
+    assert seen == {expected}
 
 
 def test_dask_workers_estimate_each_chunks_performance_as_the_rows_themselves_do(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from monitml import numpy_dispatch
 from monitml.cli import (
     alerts,
     demo,
@@ -47,4 +48,6 @@ for _module in (
 
 def main() -> None:
     """Console-script entry point."""
+    # Before any command imports numpy, and for every worker the command starts.
+    numpy_dispatch.apply()
     app()

@@ -25,6 +25,7 @@ from typing import Any
 
 from distributed import Client, LocalCluster
 
+from monitml import numpy_dispatch
 from monitml.monitor.chunk_summary import Part, SummaryPlan, summarise_fragment
 from monitml.store.partitions import LogFragment
 
@@ -88,6 +89,7 @@ def open_engine(*, workers: int = 2, master: str | None = None) -> DaskEngine:
         processes=True,
         dashboard_address=":0",  # a free port: never 8787 of another cluster
         silence_logs=40,  # logging.ERROR: a check prints its chunks, not the cluster's chatter
+        env=numpy_dispatch.sort_environment(),  # numpy's fast sort on Zen 4 (numpy_dispatch)
     )
     client = Client(cluster)  # type: ignore[no-untyped-call]
     client.wait_for_workers(workers)
