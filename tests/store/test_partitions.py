@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 from typing import Literal
 
@@ -117,3 +119,34 @@ def test_a_window_inside_a_file_gets_exactly_its_rows_whatever_the_time_unit(
     assert window["x"].to_pylist() == [float(i) for i in range(13, 35) if i != 30]
     assert window.schema.field("ts").type == pa.timestamp("us", tz="UTC")
     assert whole.num_rows == 48  # no window: every row, the one without a time too
+
+
+def _cached_pages(path: Path) -> int:
+    """Pages of ``path`` in the page cache (util-linux's fincore)."""
+    done = subprocess.run(
+        ["fincore", "--json", "--bytes", "--output", "PAGES", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(json.loads(done.stdout)["fincore"][0]["pages"])
+
+
+def test_a_file_read_once_leaves_the_page_cache_and_one_read_again_stays(tmp_path: Path) -> None:
+    _write(tmp_path, "m", "1", "2026-03-01", _day("2026-03-01", 24, pa.array(np.arange(24.0))))
+    (fragment,) = log_fragments(
+        tmp_path, "m", start=START.timestamp(), end=(START + pd.Timedelta(days=1)).timestamp()
+    )
+    seconds = pd.date_range("2026-03-01", periods=200_000, freq="s", tz="UTC")
+    values = np.random.default_rng(0).standard_normal(200_000)
+    path = Path(fragment.path)
+    pq.write_table(pa.table({"ts": pa.array(seconds), "x": values}), path)
+    path.read_bytes()  # in the page cache now
+    before = _cached_pages(path)
+    if before == 0:
+        pytest.fail(f"{path} is not page-cached after a read: is {tmp_path} on tmpfs?")
+    kept = read_fragment(fragment)
+    assert _cached_pages(path) == before
+    once = read_fragment(fragment, once=True)
+    assert _cached_pages(path) == 0
+    assert once.equals(kept)

@@ -301,7 +301,7 @@ def _expected_sums(estimator: Estimator, rows: pa.Table) -> ExpectedSums:
 
 def summarise_fragment(plan: SummaryPlan, fragment: LogFragment) -> list[Part]:
     """What an engine runs per file: its rows in the range, summarised per chunk, encoded."""
-    table = read_fragment(fragment, start=plan.start, end=plan.end, columns=plan.columns)
+    table = read_fragment(fragment, start=plan.start, end=plan.end, columns=plan.columns, once=True)
     return [
         (fragment.version, lower, summary.to_bytes())
         for lower, summary in summarise_table(plan, table).items()

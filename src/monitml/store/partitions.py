@@ -17,6 +17,7 @@ all nulls in a third), and are unified the way Arrow promotes types.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,6 +39,7 @@ __all__ = [
     "TS_TYPE",
     "LogFragment",
     "date_of",
+    "drop_cached",
     "log_fragments",
     "partition_folders",
     "read_fragment",
@@ -155,9 +157,13 @@ def read_fragment(
     start: float | None = None,
     end: float | None = None,
     columns: Sequence[str] | None = None,
+    once: bool = False,
 ) -> pa.Table:
     """The rows of one file in ``[start, end)``: its own columns (``columns`` only, when given,
     those it lacks left out) and ``ts`` as the UTC timestamp it is stored as.
+
+    ``once``: the file is read once in a pass over many (an engine's check), so its pages are
+    dropped from the page cache once read (see :func:`drop_cached`).
 
     Row groups whose ``ts`` statistics lie outside the window are not read, and rows are
     filtered only when some of those read fall outside it (a day's file read for its day is
@@ -174,6 +180,8 @@ def read_fragment(
     )
     low, high = _micros(start), _micros(end)
     table = file.read_row_groups(_row_groups(file, low, high), columns=picked)
+    if once:
+        drop_cached(fragment.path)
     if table.schema.field("ts").type != TS_TYPE:
         table = table.set_column(
             table.schema.get_field_index("ts"), "ts", table["ts"].cast(TS_TYPE)
@@ -189,6 +197,30 @@ def read_fragment(
     if high is not None:
         mask = pc.and_(mask, pc.less(micros, high))
     return table.filter(mask)
+
+
+def drop_cached(path: str | Path) -> None:
+    """Tell the kernel ``path``'s cached pages will not be read again (where it can be told).
+
+    A check of a log larger than memory reads each file once: kept, its pages push the page
+    cache full of data never read again, and every later read waits on reclaiming them.
+    Measured on 100M rows (20.7 GB, 200 files) on Dask's two workers: 113-131 s and 41-58 s of
+    kernel time kept, 73-77 s and 36-41 s dropped. Reading a file of a small log again costs
+    no more dropped than kept here (10M rows: 6.7-8.0 s either way once warm).
+    """
+    advise = getattr(os, "posix_fadvise", None)
+    if advise is None:  # not on macOS or Windows: nothing to tell
+        return
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        advise(descriptor, 0, 0, os.POSIX_FADV_DONTNEED)
+    except OSError:
+        pass  # a file system that takes no advice reads the same
+    finally:
+        os.close(descriptor)
 
 
 def _inside(micros: pa.ChunkedArray, low: int | None, high: int | None) -> bool:
