@@ -50,9 +50,12 @@ $(FLIGHTS_3M): | system-packages
 
 test-data: $(FLIGHTS_3M)
 
-# The tests start their own PostgreSQL cluster unless MONITML_TEST_POSTGRES_URL names a server.
+# The tests start their own PostgreSQL cluster unless MONITML_TEST_POSTGRES_URL names a server
+# (one per test process). Two processes, a module's tests on one of them (its module-scoped
+# servers and data start once): much of the suite waits on real servers, not on the CPU.
+TEST_PROCESSES ?= 2
 unit: $(STAMP) system-packages $(FLIGHTS_3M)
-	MONITML_TEST_DATASETS=$(abspath $(DATASETS)) $(BIN)/pytest -q
+	MONITML_TEST_DATASETS=$(abspath $(DATASETS)) $(BIN)/pytest -q -n $(TEST_PROCESSES) --dist loadscope
 
 test: system-packages lint typecheck unit
 
