@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from monitml.engines import get_engine
 from monitml.errors import DataError
 from monitml.monitor.batch import run_check
 from monitml.monitor.chunks import parse_chunk
@@ -91,6 +92,32 @@ def test_a_check_from_summaries_gives_the_verdicts_and_statistics_of_the_rows(
             assert found.statistic == pytest.approx(column.result.statistic, rel=1e-9), name
         assert mine.prediction == pytest.approx(theirs.prediction, rel=1e-9)
         assert mine.performance() == pytest.approx(theirs.performance(), rel=1e-9)
+
+
+def test_a_chunk_from_summaries_ranks_the_drifted_features_as_its_rows_do(
+    make_log: LogFactory, tmp_path: Path
+) -> None:
+    log = make_log(days=3, shift={"v2": {2: 3.0}})
+    export_log(log.store, tmp_path / "log")
+    chunk, end = parse_chunk("1d"), START + 3 * DAY
+    summarised = run_summary_check(
+        log.store, log.monitor, log_fragments(tmp_path / "log", "m"), get_engine("local"),
+        start=START, end=end, chunk=chunk, save=False,
+    )  # fmt: skip
+    exact = run_check(log.store, log.monitor, start=START, end=end, chunk=chunk, save=False)
+    drifted = [r for r in summarised.results if r.report is not None and r.report.dataset_drift]
+    assert [(r.version, r.window_start) for r in drifted] == [("v2", START + 2 * DAY)]
+    for mine, theirs in zip(summarised.results, exact.results, strict=True):
+        assert mine.explanation is not None
+        assert theirs.explanation is not None
+        ranked = [(f.feature, f.drift_detected) for f in mine.explanation.features]
+        assert ranked == [(f.feature, f.drift_detected) for f in theirs.explanation.features]
+        assert mine.explanation.segments == ()  # segments need the rows
+        assert mine.to_dict()["explanation"]["features"]
+    (found,) = drifted
+    assert found.explanation is not None
+    assert {"x1", "x2"} <= {f.feature for f in found.explanation.features if f.drift_detected}
+    assert "x1" in found.explanation.summary
 
 
 def test_chunks_of_a_number_of_rows_cannot_be_checked_from_summaries(

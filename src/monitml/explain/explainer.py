@@ -274,6 +274,29 @@ class Explainer:
                     sums[(name, signal)] = SegmentSums.of(codes, signals[signal], column.size)
         return sums
 
+    def rank(
+        self,
+        drift_columns: Mapping[str, Mapping[str, Any]] | None,
+        *,
+        importance: FeatureImportance | None = None,
+    ) -> Explanation:
+        """The explanation a check from summaries can give, without rows: the drifted
+        features ranked by impact (drift times importance); no segment (those need rows)."""
+        started = time.perf_counter()
+        shares = importance.shares() if importance is not None else None
+        ranked = rank_features(drift_columns or {}, shares)
+        summary = summarise(
+            (), ranked, task=self.task, positive=self.positive, weighted=shares is not None
+        )
+        return Explanation(
+            summary=summary,
+            features=ranked,
+            segments=(),
+            metric=segment_metric(self.task),
+            importance=importance,
+            compute_seconds=time.perf_counter() - started,
+        )
+
     def explain(
         self,
         window: pd.DataFrame,

@@ -38,9 +38,14 @@ at the chunk's rows), for the metrics that are ratios of sums — MAE and RMSE; 
 recall, specificity and accuracy. Rows that cannot be estimated (a score column missing or with
 missing values) leave their chunk without estimates, as they leave a window of rows.
 
+The explanation (``explanation``): the drifted features ranked by impact, each one's drift on
+its method's threshold scale times the version's stored importance, as a window of rows ranks
+them (``Explainer.rank``); the segments that moved and the performance per segment need the
+rows, so a chunk from summaries has none.
+
 Not computed from summaries: estimated ROC AUC (it ranks every row's score), realised ROC AUC
-and log loss (they need the scores), and chunks of a number of rows (they need one global
-order: use a period or months).
+and log loss (they need the scores), segments, and chunks of a number of rows (they need one
+global order: use a period or months).
 """
 
 from __future__ import annotations
@@ -62,6 +67,7 @@ from monitml.analysis.column import column_quality, quality_issues, schema_chang
 from monitml.analysis.result import ColumnDrift
 from monitml.analysis.tables import chart_data
 from monitml.errors import DataError, MonitmlError
+from monitml.explain import drift_columns
 from monitml.monitor.batch import AlertJudge, BatchCheck, finish_check
 from monitml.monitor.chunk_summary import (
     ChunkSummary,
@@ -190,8 +196,13 @@ def evaluate_summary(
     started = time.perf_counter()
     summary = summary or ChunkSummary(0, 0)
     report = None
+    explanation = None
     if summary.rows >= monitor.policy.min_rows:
         report = _report(monitor, summary, version, {} if references is None else references)
+        # Features ranked by impact; segments need the rows, which a summary does not hold.
+        explanation = monitor.explainer.rank(
+            drift_columns(report), importance=monitor.importance.get(version)
+        )
     estimated, bands = _estimate(monitor, summary) if report is not None else ({}, {})
     return WindowResult(
         model=monitor.model,
@@ -207,6 +218,7 @@ def evaluate_summary(
         compute_seconds=time.perf_counter() - started,
         estimated=estimated,
         estimated_bands=bands,
+        explanation=explanation,
     )
 
 
