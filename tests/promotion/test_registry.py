@@ -63,3 +63,41 @@ def test_a_registry_folder_that_cannot_be_created_is_a_config_error(tmp_path: Pa
 def test_a_name_that_is_not_a_plain_file_name_is_refused(tmp_path: Path, name: str) -> None:
     with pytest.raises(ValueError, match="must be letters, digits"):
         LocalRegistry(tmp_path).file("m", name)
+
+
+def test_retrains_under_way_at_once_claim_different_names(tmp_path: Path) -> None:
+    registry = LocalRegistry(tmp_path / "registry")
+    registry.save("m", "v2", {"model": 2})
+    names: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def claim() -> None:
+        barrier.wait()
+        names.append(registry.claim("m", {"v1"}))
+
+    threads = [threading.Thread(target=claim) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(names, key=lambda n: int(n[1:])) == [f"v{n}" for n in range(3, 11)]
+    assert registry.versions("m") == {"v2", *names}  # claimed names count as taken
+
+
+def test_a_released_claim_frees_its_name_and_a_saved_file_keeps_it_taken(tmp_path: Path) -> None:
+    registry = LocalRegistry(tmp_path / "registry")
+    first = registry.claim("m", set())
+    registry.release("m", first)
+    assert registry.claim("m", set()) == first == "v1"
+    registry.save("m", "v1", {"model": 1})
+    registry.release("m", "v1")
+    assert registry.claim("m", set()) == "v2"
+
+
+def test_a_named_version_another_retrain_has_claimed_is_refused_in_one_line(
+    tmp_path: Path,
+) -> None:
+    registry = LocalRegistry(tmp_path / "registry")
+    assert registry.claim("m", set(), "challenger") == "challenger"
+    with pytest.raises(ConfigError, match="'challenger' of 'm' is being trained by another"):
+        registry.claim("m", set(), "challenger")

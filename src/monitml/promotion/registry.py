@@ -9,12 +9,16 @@ What is guaranteed, and what is not:
 - A file is written under a temporary name and renamed into place, so a reader never sees half a
   model; saving the same version again replaces its file (a replica that loaded the old one
   keeps serving it until the store's revision tells it to reload).
+- A retrain claims its version's name before it fits (``<version>.claim``, created only if
+  absent), so two retrains of one model at once never pick, save and register the same name;
+  the claim ends with the retrain, registered or not.
 - The registry is the files; the store's ``model_versions`` rows say which of them are served. A
   file saved by a retrain that then failed to register is left in place, unused.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -48,6 +52,7 @@ class LocalRegistry:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._made: dict[tuple[str, str], list[Path]] = {}  # folders a claim created
 
     def file(self, model: str, version: str) -> Path:
         for what, name in (("model", model), ("version", version)):
@@ -59,9 +64,47 @@ class LocalRegistry:
         return (self.root / model / f"{version}.joblib").absolute()
 
     def versions(self, model: str) -> set[str]:
-        """The versions of ``model`` with a file in the registry."""
+        """The versions of ``model`` with a file in the registry, or claimed by a retrain."""
         folder = self.root / model
-        return {path.stem for path in folder.glob("*.joblib")} if folder.is_dir() else set()
+        if not folder.is_dir():
+            return set()
+        return {path.stem for pattern in ("*.joblib", "*.claim") for path in folder.glob(pattern)}
+
+    def claim(self, model: str, taken: Collection[str], version: str | None = None) -> str:
+        """Claim ``version`` (or the next ``v<n>`` free of ``taken`` and of this registry) for a
+        retrain under way, atomically: a marker file created only if none exists, so two
+        retrains of ``model`` at once never get the same name. :meth:`release` ends it."""
+        claimed = set(taken)
+        while True:
+            name = version or next_version_name(claimed | self.versions(model))
+            marker = self.file(model, name).with_suffix(".claim")
+            made = [f for f in (marker.parent, marker.parent.parent) if not f.exists()]
+            try:
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            except FileExistsError:
+                if version is not None:
+                    raise ConfigError(
+                        f"--version: {version!r} of {model!r} is being trained by another "
+                        "retrain; wait for it or choose another name"
+                    ) from None
+                claimed.add(name)
+                continue
+            except OSError as error:
+                raise ConfigError(
+                    f"registry.path: cannot write {marker}: {error.strerror or error}"
+                ) from error
+            self._made[(model, name)] = made
+            return name
+
+    def release(self, model: str, version: str) -> None:
+        """End the claim of ``version`` (its model file, when saved, keeps the name taken);
+        the folders the claim created go with it while empty (a refused challenger leaves
+        the registry as it was)."""
+        self.file(model, version).with_suffix(".claim").unlink(missing_ok=True)
+        for folder in self._made.pop((model, version), []):
+            with contextlib.suppress(OSError):  # not empty: another version's file or claim
+                folder.rmdir()
 
     def save(self, model: str, version: str, fitted: Any) -> Path:
         """Write ``fitted`` as the file of ``version``; return its absolute path."""

@@ -47,7 +47,7 @@ from monitml.promotion.gates import (
     schema_gate,
 )
 from monitml.promotion.mlflow_registry import MlflowRegistry
-from monitml.promotion.registry import LocalRegistry, next_version_name
+from monitml.promotion.registry import LocalRegistry
 from monitml.promotion.settings import PromotionConfig, RegistryConfig, TrainingConfig
 from monitml.promotion.training_data import LabelledData, read_labelled
 from monitml.serving.loaders import Predictions, Predictor, load_file, make_predictor
@@ -186,10 +186,33 @@ def retrain(
     taken = set(served.versions) | {v["version"] for v in store.list_versions(served.name)}
     if version is not None and version in served.versions:
         raise ConfigError(f"--version: {version!r} is a configured version of {served.name!r}")
-    if version is None:
-        version = next_version_name(taken | local.versions(served.name))
-    name = version
-    local.file(served.name, name)  # a name that cannot be a file name fails now
+    # Claimed before the long fit: two retrains of one model at once get two names.
+    name = local.claim(served.name, taken, version)
+    try:
+        return _retrain_as(
+            name, store, served, training, registry, local,
+            promotion=promotion, now=now, clock=clock, notify=notify, key=key,
+        )  # fmt: skip
+    finally:
+        local.release(served.name, name)
+
+
+def _retrain_as(
+    name: str,
+    store: PredictionStore,
+    served: ServedModel,
+    training: TrainingConfig,
+    registry: RegistryConfig,
+    local: LocalRegistry,
+    *,
+    promotion: PromotionConfig | None,
+    now: float,
+    clock: Clock,
+    notify: Notifier | None,
+    key: str,
+) -> RetrainOutcome:
+    """:func:`retrain` once ``name`` is claimed."""
+    task = served.task
     train = _training_function(training, key)
     champion = champion_of(store, served)
     timer = _Timer(clock)
