@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from monitml.engines import get_engine
 from monitml.errors import DataError
-from monitml.monitor.batch import run_check
+from monitml.monitor.batch import BatchCheck, run_check
 from monitml.monitor.chunks import parse_chunk
 from monitml.monitor.summarised import (
     ChunkSummary,
@@ -63,9 +62,9 @@ def test_a_chunk_summary_travels_as_bytes_and_back_unchanged(
     assert summary.performance.metrics()["count"] == 30
 
 
-def test_a_check_from_summaries_gives_the_verdicts_and_statistics_of_the_rows(
-    make_log: LogFactory, tmp_path: Path
-) -> None:
+def _both_checks(make_log: LogFactory, tmp_path: Path) -> tuple[BatchCheck, BatchCheck]:
+    """Three days of v1 and v2 (v2's x1, x2 moved 3σ on day 3), checked in daily chunks from
+    the exported log's summaries and from the stored rows: (summarised, exact)."""
     log = make_log(days=3, shift={"v2": {2: 3.0}})
     export_log(log.store, tmp_path / "log")
     chunk, end = parse_chunk("1d"), START + 3 * DAY
@@ -78,6 +77,13 @@ def test_a_check_from_summaries_gives_the_verdicts_and_statistics_of_the_rows(
         log.store, log.monitor, fragments, local, start=START, end=end, chunk=chunk, save=False
     )
     exact = run_check(log.store, log.monitor, start=START, end=end, chunk=chunk, save=False)
+    return summarised, exact
+
+
+def test_a_check_from_summaries_gives_the_verdicts_and_statistics_of_the_rows(
+    make_log: LogFactory, tmp_path: Path
+) -> None:
+    summarised, exact = _both_checks(make_log, tmp_path)
 
     assert [a.chunk for a in summarised.alerts] == [a.chunk for a in exact.alerts] == [5]
     for mine, theirs in zip(summarised.results, exact.results, strict=True):
@@ -97,14 +103,7 @@ def test_a_check_from_summaries_gives_the_verdicts_and_statistics_of_the_rows(
 def test_a_chunk_from_summaries_ranks_the_drifted_features_as_its_rows_do(
     make_log: LogFactory, tmp_path: Path
 ) -> None:
-    log = make_log(days=3, shift={"v2": {2: 3.0}})
-    export_log(log.store, tmp_path / "log")
-    chunk, end = parse_chunk("1d"), START + 3 * DAY
-    summarised = run_summary_check(
-        log.store, log.monitor, log_fragments(tmp_path / "log", "m"), get_engine("local"),
-        start=START, end=end, chunk=chunk, save=False,
-    )  # fmt: skip
-    exact = run_check(log.store, log.monitor, start=START, end=end, chunk=chunk, save=False)
+    summarised, exact = _both_checks(make_log, tmp_path)
     drifted = [r for r in summarised.results if r.report is not None and r.report.dataset_drift]
     assert [(r.version, r.window_start) for r in drifted] == [("v2", START + 2 * DAY)]
     for mine, theirs in zip(summarised.results, exact.results, strict=True):

@@ -253,13 +253,7 @@ class ModelMonitor:
             chunk = self.estimator.estimate(window, chunk=f"{len(window)}rows").chunks[0]
         except MonitmlError:  # e.g. a window without the score columns
             return {}, {}
-        finite = {n: m for n, m in chunk.metrics.items() if np.isfinite(m.estimated)}
-        bands = {
-            name: (float(metric.lower), float(metric.upper))
-            for name, metric in finite.items()
-            if np.isfinite(metric.lower) and np.isfinite(metric.upper)
-        }
-        return {name: metric.estimated for name, metric in finite.items()}, bands
+        return chunk.estimates()
 
     def _multivariate(self, window: pd.DataFrame) -> dict[str, MultivariateResult]:
         """Each fitted multivariate detector's verdict on the window's features."""
