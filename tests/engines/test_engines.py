@@ -137,6 +137,30 @@ def test_the_workers_numpy_gets_the_sort_friendly_kernels_of_this_machine(
     assert seen == {expected}
 
 
+def test_dask_workers_keep_glibcs_adaptive_malloc_and_dasks_config_is_untouched(
+    dask_engine: Engine,
+) -> None:
+    """Dask's MALLOC_TRIM_THRESHOLD_=65536 had every buffer of a file mapped and unmapped
+    again (engines.dask_engine): the engine's own workers do without it."""
+    import dask.config  # noqa: PLC0415
+
+    client: Any = getattr(dask_engine, "client")  # noqa: B009 (the Dask engine's own)
+    assert set(client.run(os.getenv, "MALLOC_TRIM_THRESHOLD_").values()) == {None}
+    assert set(client.run(os.getenv, "OPENBLAS_NUM_THREADS").values()) == {"1"}  # Dask's rest
+    assert dask.config.get("distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_") == 65536
+
+
+def test_a_malloc_trim_threshold_the_user_exports_reaches_the_dask_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "1048576")
+    engine: Any = get_engine("dask", workers=1)
+    try:
+        assert set(engine.client.run(os.getenv, "MALLOC_TRIM_THRESHOLD_").values()) == {"1048576"}
+    finally:
+        engine.close()
+
+
 def test_dask_workers_estimate_each_chunks_performance_as_the_rows_themselves_do(
     partitioned_log: PartitionedLog, dask_engine: Engine
 ) -> None:

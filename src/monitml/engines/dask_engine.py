@@ -14,6 +14,15 @@ summaries are numpy work that holds the GIL in parts) and stops it on ``close``;
 ``master`` it connects to that scheduler, whose workers must have MonitML installed. Either
 way each worker imports the summarising code once when the engine opens, not on its first
 file, and the plan (bins and vocabularies) is sent to every worker once per check.
+
+The workers of its own ``LocalCluster`` keep glibc's adaptive ``malloc``. Dask's nanny
+exports ``MALLOC_TRIM_THRESHOLD_=65536`` to its workers by default, to hand freed memory
+back at once. That also pins glibc's mmap threshold at 128 KiB. A file's summary allocates
+and frees a few hundred MB of column buffers, so every one of them was mapped and unmapped
+again: about 50,000 page faults a 500k-row file, and 13-15% of the throughput (BENCHMARKS.md).
+Without it a worker keeps its freed buffers for the next file, so it holds about one file's
+working set between tasks. A ``MALLOC_TRIM_THRESHOLD_`` the user exports still reaches the
+workers, and a cluster at ``master`` runs as its own configuration says.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import dask.config
 from distributed import Client, LocalCluster
 
 from monitml import numpy_dispatch
@@ -30,6 +40,8 @@ from monitml.monitor.chunk_summary import Part, SummaryPlan, summarise_fragment
 from monitml.store.partitions import LogFragment
 
 __all__ = ["DaskEngine", "open_engine"]
+
+_SPAWN_ENVIRONMENT = "distributed.nanny.pre-spawn-environ"
 
 
 def _warm_up() -> None:
@@ -83,15 +95,24 @@ def open_engine(*, workers: int = 2, master: str | None = None) -> DaskEngine:
         client = Client(master)  # type: ignore[no-untyped-call]
         client.run(_warm_up)
         return DaskEngine(client, None)
-    cluster = LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",  # a free port: never 8787 of another cluster
-        silence_logs=40,  # logging.ERROR: a check prints its chunks, not the cluster's chatter
-        env=numpy_dispatch.sort_environment(),  # numpy's fast sort on Zen 4 (numpy_dispatch)
-    )
+    with dask.config.set({_SPAWN_ENVIRONMENT: _without_malloc_trim()}):
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",  # a free port: never 8787 of another cluster
+            silence_logs=40,  # logging.ERROR: a check prints its chunks, not the cluster's chatter
+            env=numpy_dispatch.sort_environment(),  # numpy's fast sort on Zen 4 (numpy_dispatch)
+        )
     client = Client(cluster)  # type: ignore[no-untyped-call]
     client.wait_for_workers(workers)
     client.run(_warm_up)
     return DaskEngine(client, cluster)
+
+
+def _without_malloc_trim() -> dict[str, Any]:
+    """Dask's pre-spawn environment without its ``MALLOC_TRIM_THRESHOLD_`` (the module's
+    docstring says why); a nanny reads it when it is made, restarts included."""
+    environment = dict(dask.config.get(_SPAWN_ENVIRONMENT, default={}) or {})
+    environment.pop("MALLOC_TRIM_THRESHOLD_", None)
+    return environment
