@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry
 
 from monitml.alerts import AlertEngine, Dispatcher, build_channels
 from monitml.alerts.engine import AlertEvent
-from monitml.app.explaining import version_importances
+from monitml.app.explaining import ImportanceMeter
 from monitml.app.models import build_served_model, read_reference
 from monitml.app.promotion import build_promotion_driver
 from monitml.app.retraining import build_retrain_action
@@ -112,6 +112,19 @@ def build_model_monitor(
 
     ``streaming`` turns the streaming detectors on: only the online monitor feeds them.
     """
+    return _measured_model_monitor(name, config, store, policy, streaming=streaming)[0]
+
+
+def _measured_model_monitor(
+    name: str,
+    config: ModelConfig,
+    store: PredictionStore,
+    policy: MonitorPolicy,
+    *,
+    streaming: StreamingPolicy | None = None,
+) -> tuple[ModelMonitor, ImportanceMeter]:
+    """``build_model_monitor``, and the meter that measured its versions' importance (the
+    monitor service measures the versions registered later with it)."""
     served = build_served_model(name, config)
     reference = reference_for(name, config, store)
     numerical = [f.name for f in served.features.features if f.kind == "numerical"]
@@ -126,7 +139,8 @@ def build_model_monitor(
             )
         except ModelError as error:
             raise ConfigError(f"models.{name}: cannot predict the reference: {error}") from error
-    return ModelMonitor(
+    meter = ImportanceMeter.of(store, served, reference, target=config.target or "label")
+    monitor = ModelMonitor(
         name,
         reference,
         features=list(served.features.names),
@@ -137,8 +151,9 @@ def build_model_monitor(
         policy=policy,
         streaming=streaming,
         segments=config.segments,
-        importance=version_importances(store, served, reference, target=config.target or "label"),
+        importance=meter.measure_each(served.versions),
     )
+    return monitor, meter
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
@@ -182,10 +197,12 @@ def build_monitor(
     store = store if store is not None else open_store(settings)
     policy = policy_from(settings)
     streaming = streaming_from(settings)
-    monitors = {
-        name: build_model_monitor(name, config, store, policy, streaming=streaming)
+    built = {
+        name: _measured_model_monitor(name, config, store, policy, streaming=streaming)
         for name, config in settings.models.items()
     }
+    monitors = {name: monitor for name, (monitor, _) in built.items()}
+    meters = {name: meter for name, (_, meter) in built.items()}
     engine: AlertEngine | None = None
     dispatcher: Dispatcher | None = None
     channels = build_channels(settings.alerts.channels, environ or dict(os.environ))
@@ -234,7 +251,7 @@ def build_monitor(
         try:
             promotions.tick(now)
         finally:
-            _watch_registered(runner, store)
+            _watch_registered(runner, store, meters)
 
     runner = MonitorRunner(
         store,
@@ -255,13 +272,26 @@ def build_monitor(
     return MonitorApp(runner, registry, dispatcher, engine, store, promotions, retraining)
 
 
-def _watch_registered(runner: MonitorRunner, store: PredictionStore) -> None:
+def _watch_registered(
+    runner: MonitorRunner, store: PredictionStore, meters: Mapping[str, ImportanceMeter]
+) -> None:
     """Watch the versions registered since start-up (``monitml retrain``) from the next pass
-    on, as the gateway serves them (one query per pass)."""
+    on, as the gateway serves them (one query per pass), each with its importance.
+
+    A new version is measured once, here: it is watched from now on whatever the measurement
+    gives, so no later pass measures it again. Every new version is watched before any is
+    measured, so a store that fails while measuring one costs the others only their importance.
+    """
+    added = []
     for entry in store.list_versions():
         watched = runner.versions.get(entry["model"])
         if watched is not None and entry["version"] not in watched:
             watched.append(entry["version"])
+            added.append(entry)
+    for entry in added:
+        importance = meters[entry["model"]].registered(entry)
+        if importance is not None:
+            runner.monitors[entry["model"]].importance[entry["version"]] = importance
 
 
 def _recorded(
