@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Literal
@@ -14,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from monitml.errors import DataError
-from monitml.store.partitions import log_fragments, read_fragment, read_log
+from monitml.store.partitions import log_fragments, open_fragment, read_fragment, read_log
 
 START = pd.Timestamp("2026-03-01", tz="UTC")
 
@@ -119,6 +120,26 @@ def test_a_window_inside_a_file_gets_exactly_its_rows_whatever_the_time_unit(
     assert window["x"].to_pylist() == [float(i) for i in range(13, 35) if i != 30]
     assert window.schema.field("ts").type == pa.timestamp("us", tz="UTC")
     assert whole.num_rows == 48  # no window: every row, the one without a time too
+    # Read a column at a time, the window has the same rows.
+    with open_fragment(fragment, start=start, end=end) as columns:
+        assert columns.ts.equals(window["ts"])
+        assert columns.read(["x"]).column_names == ["x"]
+        assert columns.read(["x", "absent"])["x"].equals(window["x"])
+        assert columns.read(["record_id"])["record_id"].to_pylist() == [
+            str(i) for i in range(13, 35) if i != 30
+        ]
+        # None of the columns asked for: ts alone, so the rows are still counted.
+        assert columns.read(["absent"]).column_names == ["ts"]
+        assert columns.read(["absent"]).num_rows == columns.num_rows == 21
+
+
+def _on_disk(path: Path) -> None:
+    """Write ``path``'s dirty pages back: the kernel drops no page that is not written yet."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _cached_pages(path: Path) -> int:
@@ -141,6 +162,7 @@ def test_a_file_read_once_leaves_the_page_cache_and_one_read_again_stays(tmp_pat
     values = np.random.default_rng(0).standard_normal(200_000)
     path = Path(fragment.path)
     pq.write_table(pa.table({"ts": pa.array(seconds), "x": values}), path)
+    _on_disk(path)
     path.read_bytes()  # in the page cache now
     before = _cached_pages(path)
     if before == 0:
@@ -150,3 +172,27 @@ def test_a_file_read_once_leaves_the_page_cache_and_one_read_again_stays(tmp_pat
     once = read_fragment(fragment, once=True)
     assert _cached_pages(path) == 0
     assert once.equals(kept)
+
+
+def test_a_file_read_column_by_column_once_leaves_the_page_cache_at_the_end(
+    tmp_path: Path,
+) -> None:
+    seconds = pd.date_range("2026-03-01", periods=200_000, freq="s", tz="UTC")
+    values = np.random.default_rng(1).standard_normal((2, 200_000))
+    table = pa.table({"ts": pa.array(seconds), "x": values[0], "y": values[1]})
+    _write(tmp_path, "m", "1", "2026-03-01", table)
+    (fragment,) = log_fragments(tmp_path, "m")
+    path = Path(fragment.path)
+    _on_disk(path)
+    path.read_bytes()
+    before = _cached_pages(path)
+    if before == 0:
+        pytest.fail(f"{path} is not page-cached after a read: is {tmp_path} on tmpfs?")
+
+    with open_fragment(fragment) as kept:
+        assert kept.read(["x"])["x"].equals(table["x"])
+    assert _cached_pages(path) == before
+    with open_fragment(fragment, once=True) as once:
+        assert once.read(["x"])["x"].equals(table["x"])
+        assert once.read(["y"])["y"].equals(table["y"])  # still readable until the end
+    assert _cached_pages(path) == 0

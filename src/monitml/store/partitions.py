@@ -18,7 +18,8 @@ all nulls in a third), and are unified the way Arrow promotes types.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,10 +38,12 @@ __all__ = [
     "LOG_COLUMNS",
     "PARTITION_SCHEMA",
     "TS_TYPE",
+    "FragmentColumns",
     "LogFragment",
     "date_of",
     "drop_cached",
     "log_fragments",
+    "open_fragment",
     "partition_folders",
     "read_fragment",
     "read_log",
@@ -169,34 +172,100 @@ def read_fragment(
     filtered only when some of those read fall outside it (a day's file read for its day is
     taken whole).
     """
-    file = pq.ParquetFile(fragment.path)
-    present = file.schema_arrow.names
-    if "ts" not in present:
-        raise DataError(
-            f"{fragment.path}: no 'ts' column (see the layout in monitml.store.partitions)"
-        )
+    file = _opened(fragment)
     picked = (
-        None if columns is None else [c for c in dict.fromkeys(["ts", *columns]) if c in present]
+        None
+        if columns is None
+        else [c for c in dict.fromkeys(["ts", *columns]) if c in file.schema_arrow.names]
     )
     low, high = _micros(start), _micros(end)
     table = file.read_row_groups(_row_groups(file, low, high), columns=picked)
     if once:
         drop_cached(fragment.path)
-    if table.schema.field("ts").type != TS_TYPE:
-        table = table.set_column(
-            table.schema.get_field_index("ts"), "ts", table["ts"].cast(TS_TYPE)
+    table = table.set_column(table.schema.get_field_index("ts"), "ts", _as_ts(table["ts"]))
+    mask = _window_mask(table["ts"], low, high)
+    return table if mask is None else table.filter(mask)
+
+
+class FragmentColumns:
+    """One file's rows in a window, read a few columns at a time (see :func:`open_fragment`).
+
+    ``ts`` is read first, and the window's row groups and rows are found on it once; each
+    :meth:`read` then decodes only the columns asked for, on the same rows. A worker that
+    summarises a file column by column holds one column's buffers, not the file's: a
+    500,000-row file of 22 columns needs ~190 MB of Arrow memory read whole (its decoded
+    columns and the pages they came from) against a few MB a column.
+    """
+
+    def __init__(self, fragment: LogFragment, *, start: float | None, end: float | None) -> None:
+        self.fragment = fragment
+        self._file = _opened(fragment)
+        self._names = frozenset(self._file.schema_arrow.names)
+        low, high = _micros(start), _micros(end)
+        self._groups = _row_groups(self._file, low, high)
+        ts = _as_ts(self._file.read_row_groups(self._groups, columns=["ts"])["ts"])
+        self._mask = _window_mask(ts, low, high)
+        self.ts: pa.ChunkedArray = ts if self._mask is None else ts.filter(self._mask)
+
+    @property
+    def num_rows(self) -> int:
+        return len(self.ts)
+
+    def read(self, columns: Sequence[str]) -> pa.Table:
+        """The window's rows of those of ``columns`` the file has, in file order; when it has
+        none of them, ``ts`` alone (a table without columns would lose its row count)."""
+        picked = [c for c in dict.fromkeys(columns) if c in self._names and c != "ts"]
+        if not picked:
+            return pa.table({"ts": self.ts})
+        table = self._file.read_row_groups(self._groups, columns=picked)
+        return table if self._mask is None else table.filter(self._mask)
+
+
+@contextmanager
+def open_fragment(
+    fragment: LogFragment,
+    *,
+    start: float | None = None,
+    end: float | None = None,
+    once: bool = False,
+) -> Iterator[FragmentColumns]:
+    """``fragment``'s rows in ``[start, end)``, to be read column by column
+    (:class:`FragmentColumns`); ``once``: its pages are dropped from the page cache at the
+    end, as by :func:`read_fragment`."""
+    try:
+        yield FragmentColumns(fragment, start=start, end=end)
+    finally:
+        if once:
+            drop_cached(fragment.path)
+
+
+def _opened(fragment: LogFragment) -> pq.ParquetFile:
+    file = pq.ParquetFile(fragment.path)
+    if "ts" not in file.schema_arrow.names:
+        raise DataError(
+            f"{fragment.path}: no 'ts' column (see the layout in monitml.store.partitions)"
         )
+    return file
+
+
+def _as_ts(ts: pa.ChunkedArray) -> pa.ChunkedArray:
+    return ts if ts.type == TS_TYPE else ts.cast(TS_TYPE)
+
+
+def _window_mask(ts: pa.ChunkedArray, low: int | None, high: int | None) -> pa.ChunkedArray | None:
+    """The mask of the rows in ``[low, high)`` (microseconds), ``ts`` null excluded; None when
+    every row is (no filter to run: the per-row filter was a quarter of reading a file)."""
     if low is None and high is None:
-        return table
-    micros = table["ts"].cast(pa.int64())
+        return None
+    micros = ts.cast(pa.int64())
     if micros.null_count == 0 and _inside(micros, low, high):
-        return table
+        return None
     mask = pc.is_valid(micros)
     if low is not None:
         mask = pc.and_(mask, pc.greater_equal(micros, low))
     if high is not None:
         mask = pc.and_(mask, pc.less(micros, high))
-    return table.filter(mask)
+    return mask
 
 
 def drop_cached(path: str | Path) -> None:
