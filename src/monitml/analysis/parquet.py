@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from monitml.analysis import arrow
+from monitml import arrow_buffers as arrow
 from monitml.analysis.tables import PARQUET_SUFFIXES, SeriesValues
 from monitml.schema import ColumnKind, DtypeFamily, SeriesFacts
 from monitml.stats.samples import CategoricalSample, NumericSample, Sample

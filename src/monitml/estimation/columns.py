@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from monitml import arrow_buffers
+
 __all__ = ["Columns", "Labels", "read_numeric_parquet", "read_parquet_columns"]
 
 
@@ -151,10 +153,10 @@ def _labels(chunks: Iterable[Any]) -> Labels:
             dtype=np.int64,
         )
         indices = chunk.indices
-        validity, data = indices.buffers()[:2]
-        rows, offset = len(indices), indices.offset
-        codes = np.frombuffer(data, dtype=_dtype(indices.type))[offset : offset + rows]
-        missing = ~_bits(validity, offset, rows) if indices.null_count else None
+        rows = len(indices)
+        codes = arrow_buffers.numbers(indices)
+        valid = arrow_buffers.validity(indices)
+        missing = None if valid is None else ~valid
         if missing is not None:  # a null's index is undefined: point it anywhere valid
             codes = np.where(missing, 0, codes)
         mapped = lookup[codes] if lookup.size else np.full(rows, -1, dtype=np.int64)
@@ -176,27 +178,18 @@ def _is_text(kind: Any) -> bool:
 def _dtype(kind: Any) -> np.dtype[Any]:
     import pyarrow as pa  # noqa: PLC0415
 
-    if pa.types.is_boolean(kind):
-        return np.dtype(bool)
-    letter = "f" if pa.types.is_floating(kind) else "i" if pa.types.is_signed_integer(kind) else "u"
-    return np.dtype(f"{letter}{kind.bit_width // 8}")
-
-
-def _bits(buffer: Any, offset: int, rows: int) -> NDArray[np.bool_]:
-    packed = np.frombuffer(buffer, dtype=np.uint8)
-    return np.unpackbits(packed, bitorder="little")[offset : offset + rows].astype(bool)
+    return np.dtype(bool) if pa.types.is_boolean(kind) else arrow_buffers.numpy_dtype(kind)
 
 
 def _to_numpy(chunk: Any, kind: Any) -> NDArray[Any]:
     """One Arrow array's values from its buffers: ``Array.to_numpy`` would import pandas."""
     import pyarrow as pa  # noqa: PLC0415
 
-    validity, data = chunk.buffers()[:2]
-    rows, offset = len(chunk), chunk.offset
     if pa.types.is_boolean(kind):
-        return _bits(data, offset, rows)
-    values = np.frombuffer(data, dtype=_dtype(kind))[offset : offset + rows]
-    if chunk.null_count:  # floating only (the caller falls back to pandas otherwise)
+        return arrow_buffers.bits(chunk.buffers()[1], chunk.offset, len(chunk))
+    values = arrow_buffers.numbers(chunk)
+    valid = arrow_buffers.validity(chunk)
+    if valid is not None:  # floating only (the caller falls back to pandas otherwise)
         values = values.astype(np.float64)
-        values[~_bits(validity, offset, rows)] = np.nan
+        values[~valid] = np.nan
     return values

@@ -1,5 +1,8 @@
 """The values of Arrow arrays read from their buffers into numpy, without pandas.
 
+Shared by the commands that read Parquet at CLI speed: ``monitml drift``
+(``monitml.analysis.parquet``) and ``monitml estimate`` (``monitml.estimation.columns``).
+
 ``pyarrow``'s own converters (``to_numpy``, ``to_pylist``, ``cast``) import pandas and
 ``pyarrow.compute``; these functions read the validity bitmap, the data buffer and the string
 offsets directly. They take plain integer, float, boolean and string arrays (and a dictionary
