@@ -30,8 +30,10 @@ def _from_parts(estimator: Estimator, parts: list[pd.DataFrame]) -> ExpectedSums
 
 
 def _assert_same_estimate(estimator: Estimator, frame: pd.DataFrame, sums: ExpectedSums) -> None:
-    rows = estimator.estimate(frame, chunk=f"{len(frame)}rows").chunks[0]
+    # From the sums first: their sampling error is bootstrapped for the summed metrics alone,
+    # not read back from the rows' estimate of every metric at the same size.
     summed = estimator.estimate_from_sums(sums)
+    rows = estimator.estimate(frame, chunk=f"{len(frame)}rows").chunks[0]
     assert summed.rows == rows.rows == len(frame)
     assert tuple(summed.metrics) == estimator.summed_metrics
     for name in estimator.summed_metrics:
@@ -135,3 +137,28 @@ def test_a_copy_for_workers_leaves_the_reference_data_behind(dle: DLE) -> None:
         worker.estimate_from_sums(ExpectedSums({"rows": 10.0, "absolute": 1.0, "squared": 1.0}))
     with pytest.raises(NotFittedError, match="not fitted"):
         DLE(target="y", prediction="p").expected_sums(pd.DataFrame({"p": [1.0]}))
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+def test_the_sampling_error_of_summed_metrics_alone_is_that_of_every_metric(classes: int) -> None:
+    """Bootstrapped without ROC AUC (which sorts every draw once per class), the summed
+    metrics get the very same errors: the same draws of the reference."""
+    rng = np.random.default_rng(6)
+    frame = _multiclass(rng, 4_000, 0.5)
+    if classes == 2:
+        frame = frame.assign(y=np.where(frame["y"] == "a", "a", "b"))
+        frame = frame.assign(pred=np.where(frame["p_a"] >= 0.5, "a", "b"))
+        cbpe = CBPE(target="y", prediction="pred", scores="p_a", positive="a")
+    else:
+        cbpe = CBPE(target="y", prediction="pred", scores={"a": "p_a", "b": "p_b", "c": "p_c"})
+    cbpe.fit(frame)
+
+    alone = cbpe.standard_error(777, summed_only=True)
+    every = pickle.loads(pickle.dumps(cbpe)).standard_error(777)
+
+    assert set(alone) == set(cbpe.summed_metrics)
+    assert "roc_auc" in every
+    assert all(np.isfinite(alone[name]) for name in alone)
+    assert {name: every[name] for name in alone} == alone
+    assert cbpe.standard_error(777) == every  # every metric asked for later: bootstrapped then
+    assert cbpe.standard_error(777, summed_only=True) == every  # and reused for the summed ones

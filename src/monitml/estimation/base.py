@@ -25,7 +25,7 @@ from __future__ import annotations
 import copy
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeAlias
 
@@ -127,6 +127,11 @@ class Estimator(ABC):
     def _realized(self, data: Any, rows: Rows) -> dict[str, float] | None:
         """Realised metrics on the labelled ``rows``; ``None`` when none is labelled."""
 
+    def _realized_summed(self, data: Any, rows: Rows) -> dict[str, float] | None:
+        """Realised ``summed_metrics`` on the labelled ``rows`` (at least those); by default
+        ``_realized``'s, for an estimator whose every metric is summed."""
+        return self._realized(data, rows)
+
     @abstractmethod
     def _labelled(self, data: Any) -> NDArray[np.bool_]: ...
 
@@ -148,6 +153,7 @@ class Estimator(ABC):
         realized = self._realized(data, labelled) or {}
         self.reference_metrics_ = {name: realized.get(name, float("nan")) for name in self.metrics}
         self._errors: dict[int, dict[str, float]] = {}
+        self._summed_errors: dict[int, dict[str, float]] = {}
         return self
 
     def _require_fitted(self, what: str = "reference_metrics_") -> None:
@@ -163,7 +169,7 @@ class Estimator(ABC):
         the sampling error, on the driver), so it is smaller to send to workers."""
         self._require_fitted()
         mine = copy.copy(self)
-        for name in ("reference_data_", "reference_rows_", "_errors"):
+        for name in ("reference_data_", "reference_rows_", "_errors", "_summed_errors"):
             mine.__dict__.pop(name, None)
         return mine
 
@@ -183,7 +189,7 @@ class Estimator(ABC):
             raise DataError(sums.error)
         if sums.rows == 0:
             raise DataError("the analysis data has no row")
-        errors = self.standard_error(sums.rows)
+        errors = self.standard_error(sums.rows, summed_only=True)
         expected = self._from_sums(sums.sums)
         metrics = {
             name: self._metric(name, expected[name], None, errors[name])
@@ -191,25 +197,44 @@ class Estimator(ABC):
         }
         return ChunkEstimate(0, 0, sums.rows, sums.rows, 0, metrics)
 
-    def standard_error(self, rows: int) -> dict[str, float]:
-        """Each metric's standard error on a chunk of ``rows`` rows."""
+    def standard_error(self, rows: int, *, summed_only: bool = False) -> dict[str, float]:
+        """Each metric's standard error on a chunk of ``rows`` rows (a bootstrap of the
+        reference, once per size); ``summed_only``: the ``summed_metrics``' only, the same
+        values, without the others' cost (CBPE's ROC AUC sorts every draw, once per class)."""
         self._require_fitted("reference_data_")
         base = max(rows, 1)
-        if base not in self._errors:
-            rng = np.random.default_rng(self.seed)
-            draws: dict[str, list[float]] = {name: [] for name in self.metrics}
-            for _ in range(self.bootstrap):
-                sample = rng.choice(self.reference_rows_, size=base, replace=True)
-                values = self._realized(self.reference_data_, sample) or {}
-                for name in self.metrics:
-                    draws[name].append(values.get(name, float("nan")))
-            self._errors[base] = {
-                name: float(np.nanstd(values, ddof=1))
-                if np.isfinite(values).sum() > 1
-                else float("nan")
-                for name, values in draws.items()
-            }
-        return self._errors[base]
+        if base in self._errors:
+            return self._errors[base]
+        if not summed_only:
+            self._errors[base] = self._bootstrap(base, self.metrics, self._realized)
+            return self._errors[base]
+        if base not in self._summed_errors:
+            self._summed_errors[base] = self._bootstrap(
+                base, self.summed_metrics, self._realized_summed
+            )
+        return self._summed_errors[base]
+
+    def _bootstrap(
+        self,
+        base: int,
+        metrics: Sequence[str],
+        realized: Callable[[Any, Rows], dict[str, float] | None],
+    ) -> dict[str, float]:
+        """The standard deviation of ``metrics`` over ``bootstrap`` draws of ``base`` labelled
+        reference rows (the same draws whatever ``metrics``: one seed)."""
+        rng = np.random.default_rng(self.seed)
+        draws: dict[str, list[float]] = {name: [] for name in metrics}
+        for _ in range(self.bootstrap):
+            sample = rng.choice(self.reference_rows_, size=base, replace=True)
+            values = realized(self.reference_data_, sample) or {}
+            for name in metrics:
+                draws[name].append(values.get(name, float("nan")))
+        return {
+            name: float(np.nanstd(values, ddof=1))
+            if np.isfinite(values).sum() > 1
+            else float("nan")
+            for name, values in draws.items()
+        }
 
     def estimate(
         self, analysis: Frame, *, chunk: str = "5000rows", timestamp: str | None = None

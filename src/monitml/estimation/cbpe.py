@@ -196,7 +196,11 @@ class CBPE(Estimator):
         return tuple(dict.fromkeys([*self.score_columns_, self.prediction, self.target]))
 
     def _expected_sums(self, data: _Data, rows: Rows) -> dict[str, float]:
-        probabilities, predicted = data.probabilities[rows], data.predicted[rows]
+        return self._sums(data.probabilities[rows], data.predicted[rows])
+
+    def _sums(
+        self, probabilities: NDArray[np.float64], predicted: NDArray[np.int_]
+    ) -> dict[str, float]:
         if self._task == "binary":
             return binary_sums(probabilities[:, 0], predicted)
         return multiclass_sums(probabilities, predicted)
@@ -212,13 +216,22 @@ class CBPE(Estimator):
     def _realized(self, data: _Data, rows: Rows) -> dict[str, float] | None:
         if rows.size == 0:
             return None
+        return self._metrics(self._truth(data, rows), data.predicted[rows], data.scores[rows])
+
+    def _realized_summed(self, data: _Data, rows: Rows) -> dict[str, float] | None:
+        # The labels as certain probabilities: the same ratios as ``_realized``'s, no ROC AUC.
+        if rows.size == 0:
+            return None
+        return self._from_sums(self._sums(self._truth(data, rows), data.predicted[rows]))
+
+    def _truth(self, data: _Data, rows: Rows) -> NDArray[np.float64]:
+        """The labels of ``rows`` as the probabilities of a certain classifier."""
         labels = data.labels[rows].astype(np.int_)
         if self._task == "binary":
-            truth = labels.astype(np.float64)[:, None]
-        else:
-            truth = np.zeros((rows.size, len(self.classes_)))
-            truth[np.arange(rows.size), labels] = 1.0
-        return self._metrics(truth, data.predicted[rows], data.scores[rows])
+            return labels.astype(np.float64)[:, None]
+        truth = np.zeros((rows.size, len(self.classes_)))
+        truth[np.arange(rows.size), labels] = 1.0
+        return truth
 
     def _metrics(
         self,
