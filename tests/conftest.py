@@ -130,6 +130,14 @@ def _version_key(name: str) -> tuple[int, ...]:
     return tuple(int(part) for part in name.split(".") if part.isdigit())
 
 
+def _runuser() -> str:
+    """util-linux's runuser, also where root's PATH lacks the sbin folders (``env -i``, cron)."""
+    for found in (shutil.which("runuser"), "/usr/sbin/runuser", "/sbin/runuser"):
+        if found and os.access(found, os.X_OK):
+            return found
+    pytest.fail("running the tests as root needs util-linux's runuser to start PostgreSQL")
+
+
 @contextlib.contextmanager
 def throwaway_postgres() -> Iterator[str]:
     """initdb, pg_ctl start, one database; pg_ctl stop and the folder removed on exit."""
@@ -140,7 +148,7 @@ def throwaway_postgres() -> Iterator[str]:
     as_user: list[str] = []
     if os.geteuid() == 0:
         shutil.chown(folder, user="postgres", group="postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
+        as_user = [_runuser(), "-u", "postgres", "--"]
 
     def run(tool: str, *args: str) -> subprocess.CompletedProcess[str]:
         command = [*as_user, str(bindir / tool), *args]
