@@ -12,6 +12,11 @@ thread of the process is pinned to one CPU and BLAS held to one thread, as in
 ``bench_scale.py``. Prints one Markdown row per kind: the median (min–max) seconds of each.
 
     .venv/bin/python benchmarks/bench_summary_estimates.py --rows 1M --repeat 3
+
+``--month N``: instead, a month of daily files of N to 3N rows each (30 sizes, one bootstrap
+each before sizes shared a grid), and the whole check over it, with and without estimates.
+
+    .venv/bin/python benchmarks/bench_summary_estimates.py --month 20K --kinds multiclass
 """
 
 from __future__ import annotations
@@ -80,6 +85,59 @@ def _file(kind: str, rows: int, root: Path) -> Any:
     return LogFragment(str(path), "bench", "v1", "2026-01-01")
 
 
+def _month(kind: str, smallest: int, root: Path) -> list[Any]:
+    """30 daily files of ``smallest`` to ``3 × smallest`` rows (written once)."""
+    from monitml.store.partitions import LogFragment  # noqa: PLC0415
+
+    sizes = np.random.default_rng(5).integers(smallest, 3 * smallest, 30)
+    fragments = []
+    for day, rows in enumerate(sizes):
+        date = (START + pd.Timedelta(days=day)).strftime("%Y-%m-%d")
+        folder = root / f"{kind}-month-{smallest}" / "model=bench" / "version=v1" / f"date={date}"
+        path = folder / "part-0.parquet"
+        if not path.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            frame = _rows(kind, np.random.default_rng(day), int(rows))
+            frame["label"] = frame["label"].where(np.arange(rows) % 2 == 0, None)
+            step = int(DAY * 1e6 // rows)
+            first = START.value // 1_000 + day * int(DAY * 1e6)
+            micros = (first + np.arange(rows) * step).astype(np.int64)
+            frame.insert(0, "ts", pa.array(micros).cast(pa.timestamp("us", tz="UTC")))
+            frame.insert(1, "record_id", np.arange(rows).astype(str))
+            pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+        fragments.append(LogFragment(str(path), "bench", "v1", date))
+    return fragments
+
+
+def measure_month(kind: str, smallest: int, root: Path) -> str:
+    from monitml.engines import get_engine  # noqa: PLC0415
+    from monitml.monitor.chunks import parse_chunk  # noqa: PLC0415
+    from monitml.monitor.summarised import run_summary_check  # noqa: PLC0415
+    from monitml.store import PredictionStore  # noqa: PLC0415
+
+    fragments = _month(kind, smallest, root)
+    built = _monitor(kind)
+    start, end = START.timestamp(), START.timestamp() + 30 * DAY
+    store = PredictionStore.from_url("sqlite:///:memory:")
+    engine = get_engine("local")
+    seconds = {}
+    try:
+        for estimate in (False, True):
+            monitor = copy.deepcopy(built)
+            began = time.perf_counter()
+            run_summary_check(
+                store, monitor, fragments, engine, start=start, end=end,
+                chunk=parse_chunk("1d"), save=False, estimate=estimate,
+            )  # fmt: skip
+            seconds[estimate] = time.perf_counter() - began
+    finally:
+        engine.close()
+        store.dispose()
+    return (
+        f"| {kind} | {smallest:,}–{3 * smallest:,} | {seconds[False]:.2f} | {seconds[True]:.2f} |"
+    )
+
+
 def _monitor(kind: str) -> Any:
     from monitml.monitor.model_monitor import ModelMonitor  # noqa: PLC0415
     from monitml.monitor.policy import MonitorPolicy  # noqa: PLC0415
@@ -146,8 +204,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--root", type=Path, default=Path("benchmarks/.data/estimates"))
+    parser.add_argument("--month", default=None, help="a month of daily files of N-3N rows")
     arguments = parser.parse_args()
     _one_core()
+    if arguments.month is not None:
+        print("| model | rows a day | check s | with estimates |\n|---|---|---|---|")
+        for kind in arguments.kinds.split(","):
+            print(measure_month(kind, _size(arguments.month), arguments.root), flush=True)
+        return
     rows = _size(arguments.rows)
     print(
         f"{rows:,} rows × {len(FEATURES)} features, one pinned core, median (min–max) of "

@@ -7,7 +7,11 @@ chunking, the sampling error and the thresholds, so every estimator reports the 
 Sampling error (as NannyML does it: how much a metric moves between reference chunks of the
 same size): the realised metric is computed on ``bootstrap`` samples of ``n`` reference rows
 drawn with replacement; their standard deviation is the standard error at ``n`` rows and
-scales as ``1/sqrt(n)`` to chunks of other sizes.
+scales as ``1/sqrt(n)`` to chunks of other sizes. A size above 4,096 rows is bootstrapped at
+the next size of a geometric grid (:func:`bootstrap_size`, at most 19% more rows) and scaled
+back: chunks of nearby sizes (a month of daily chunks, a monitor's windows) share one
+bootstrap instead of paying one each, and the check from summaries and the one from rows
+still get the same errors.
 
 Mergeable estimates (for checks from summaries, where each file's rows are summarised where
 the file is): ``expected_sums`` turns a set of rows into a few sufficient sums
@@ -79,6 +83,26 @@ class ExpectedSums:
         sums = {str(k): float(v) for k, v in data["sums"].items()}
         error = data.get("error")
         return cls(sums, None if error is None else str(error))
+
+
+# Up to this many rows a chunk's sampling error is bootstrapped at its own size (cheap); above,
+# at the next size of a geometric grid of this ratio.
+EXACT_BOOTSTRAP_ROWS = 4_096
+BOOTSTRAP_GRID = 2**0.25
+
+
+def bootstrap_size(rows: int) -> int:
+    """The size the sampling error of a chunk of ``rows`` rows is bootstrapped at: ``rows`` up
+    to ``EXACT_BOOTSTRAP_ROWS``, else the smallest size of the grid ``4,096 × 2^(k/4)`` that
+    holds it. Rounding up keeps each draw at least as large as the chunk."""
+    if rows <= EXACT_BOOTSTRAP_ROWS:
+        return max(rows, 1)
+    step = max(math.floor(math.log(rows / EXACT_BOOTSTRAP_ROWS, BOOTSTRAP_GRID)), 0)
+    size = round(EXACT_BOOTSTRAP_ROWS * BOOTSTRAP_GRID**step)
+    while size < rows:  # the floor, or a rounding, fell short
+        step += 1
+        size = round(EXACT_BOOTSTRAP_ROWS * BOOTSTRAP_GRID**step)
+    return size
 
 
 class Estimator(ABC):
@@ -198,21 +222,23 @@ class Estimator(ABC):
         return ChunkEstimate(0, 0, sums.rows, sums.rows, 0, metrics)
 
     def standard_error(self, rows: int, *, summed_only: bool = False) -> dict[str, float]:
-        """Each metric's standard error on a chunk of ``rows`` rows (a bootstrap of the
-        reference, once per size); ``summed_only``: the ``summed_metrics``' only, the same
-        values, without the others' cost (CBPE's ROC AUC sorts every draw, once per class)."""
+        """Each metric's standard error on a chunk of ``rows`` rows: bootstrapped at
+        ``bootstrap_size(rows)`` (once per size) and scaled to ``rows``; ``summed_only``: the
+        ``summed_metrics``' only, the same values, without the others' cost (CBPE's ROC AUC
+        sorts every draw, once per class)."""
         self._require_fitted("reference_data_")
-        base = max(rows, 1)
-        if base in self._errors:
-            return self._errors[base]
-        if not summed_only:
-            self._errors[base] = self._bootstrap(base, self.metrics, self._realized)
-            return self._errors[base]
-        if base not in self._summed_errors:
-            self._summed_errors[base] = self._bootstrap(
-                base, self.summed_metrics, self._realized_summed
+        size = bootstrap_size(rows)
+        errors = self._errors.get(size)
+        if errors is None and not summed_only:
+            errors = self._errors[size] = self._bootstrap(size, self.metrics, self._realized)
+        if errors is None:
+            errors = self._summed_errors.get(size)
+        if errors is None:
+            errors = self._summed_errors[size] = self._bootstrap(
+                size, self.summed_metrics, self._realized_summed
             )
-        return self._summed_errors[base]
+        scale = math.sqrt(size / max(rows, 1))
+        return {name: value * scale for name, value in errors.items()}
 
     def _bootstrap(
         self,
