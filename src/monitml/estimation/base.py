@@ -228,12 +228,13 @@ class Estimator(ABC):
         sorts every draw, once per class)."""
         self._require_fitted("reference_data_")
         size = bootstrap_size(rows)
-        errors = self._errors.get(size)
-        if errors is None and not summed_only:
+        if size in self._errors:  # every metric's: the summed ones among them
+            errors = self._errors[size]
+        elif not summed_only:
             errors = self._errors[size] = self._bootstrap(size, self.metrics, self._realized)
-        if errors is None:
-            errors = self._summed_errors.get(size)
-        if errors is None:
+        elif size in self._summed_errors:
+            errors = self._summed_errors[size]
+        else:
             errors = self._summed_errors[size] = self._bootstrap(
                 size, self.summed_metrics, self._realized_summed
             )
@@ -242,16 +243,16 @@ class Estimator(ABC):
 
     def _bootstrap(
         self,
-        base: int,
+        size: int,
         metrics: Sequence[str],
         realized: Callable[[Any, Rows], dict[str, float] | None],
     ) -> dict[str, float]:
-        """The standard deviation of ``metrics`` over ``bootstrap`` draws of ``base`` labelled
+        """The standard deviation of ``metrics`` over ``bootstrap`` draws of ``size`` labelled
         reference rows (the same draws whatever ``metrics``: one seed)."""
         rng = np.random.default_rng(self.seed)
         draws: dict[str, list[float]] = {name: [] for name in metrics}
         for _ in range(self.bootstrap):
-            sample = rng.choice(self.reference_rows_, size=base, replace=True)
+            sample = rng.choice(self.reference_rows_, size=size, replace=True)
             values = realized(self.reference_data_, sample) or {}
             for name in metrics:
                 draws[name].append(values.get(name, float("nan")))

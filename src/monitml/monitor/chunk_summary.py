@@ -285,16 +285,13 @@ def _summarise(
     if plan.estimator is not None:
         for lower, rows in per_chunk(plan.estimator.input_columns):
             estimates[lower] = _expected_sums(plan.estimator, rows)
-    return {
-        lower: ChunkSummary(
-            count,
-            outcomes[lower][0],
-            compared[lower],
-            outcomes[lower][1],
-            estimates.get(lower),
+    found: dict[float, ChunkSummary] = {}
+    for lower, _, count in chunks:
+        labelled, performance = outcomes[lower]
+        found[lower] = ChunkSummary(
+            count, labelled, compared[lower], performance, estimates.get(lower)
         )
-        for lower, _, count in chunks
-    }
+    return found
 
 
 def _floats(table: pa.Table, name: str) -> np.ndarray:

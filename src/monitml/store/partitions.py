@@ -192,9 +192,9 @@ class FragmentColumns:
 
     ``ts`` is read first, and the window's row groups and rows are found on it once; each
     :meth:`read` then decodes only the columns asked for, on the same rows. A worker that
-    summarises a file column by column holds one column's buffers, not the file's: a
+    summarises a file a few columns at a time holds their buffers, not the file's: a
     500,000-row file of 22 columns needs ~190 MB of Arrow memory read whole (its decoded
-    columns and the pages they came from) against a few MB a column.
+    columns and the pages they came from), ~58 MB read four columns at a time.
     """
 
     def __init__(self, fragment: LogFragment, *, start: float | None, end: float | None) -> None:
