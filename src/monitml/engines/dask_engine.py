@@ -20,9 +20,9 @@ exports ``MALLOC_TRIM_THRESHOLD_=65536`` to its workers by default, to hand free
 back at once. That also pins glibc's mmap threshold at 128 KiB. A file's summary allocates
 and frees a few hundred MB of column buffers, so every one of them was mapped and unmapped
 again: about 50,000 page faults a 500k-row file, and 13-15% of the throughput (BENCHMARKS.md).
-Without it a worker keeps its freed buffers for the next file, so it holds about one file's
-working set between tasks. A ``MALLOC_TRIM_THRESHOLD_`` the user exports still reaches the
-workers, and a cluster at ``master`` runs as its own configuration says.
+Without it a worker keeps its freed buffers for the next file, so it holds the working set of
+a few of a file's columns between tasks. A ``MALLOC_TRIM_THRESHOLD_`` the user exports still
+reaches the workers, and a cluster at ``master`` runs as its own configuration says.
 """
 
 from __future__ import annotations

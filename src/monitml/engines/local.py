@@ -1,7 +1,7 @@
 """The local engine: every file summarised in this process, one after the other.
 
-Memory holds one file's columns and the summaries of the chunks still open, never the
-range's rows.
+Memory holds a few of one file's columns at a time (``monitor.chunk_summary``) and the
+summaries of the chunks still open, never the range's rows.
 """
 
 from __future__ import annotations
