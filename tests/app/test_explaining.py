@@ -50,6 +50,26 @@ def config(demo: Path, tmp_path: Path, extra: dict[str, Any]) -> Path:
     return path
 
 
+def _record(
+    version: str, record_id: str, row: dict[str, Any], prediction: float, timestamp: float
+) -> PredictionRecord:
+    """A logged prediction of ``row``'s features (numpy scalars as Python ones)."""
+    return PredictionRecord(
+        request_id=uuid.uuid4().hex,
+        record_id=record_id,
+        model=MODEL,
+        version=version,
+        timestamp=timestamp,
+        features={
+            k: (v.item() if isinstance(v, np.generic) else v)
+            for k, v in row.items()
+            if k in FEATURES
+        },
+        prediction=prediction,
+        latency_seconds=0.01,
+    )
+
+
 def log_traffic(store: PredictionStore, demo: Path, now: float, rows: int = 600) -> None:
     """v1's predictions, with Edwards' 38% too low, and v2's constant 100; half labelled."""
     traffic = pd.read_parquet(demo / "traffic.parquet").head(rows)
@@ -60,22 +80,8 @@ def log_traffic(store: PredictionStore, demo: Path, now: float, rows: int = 600)
         zip(traffic.to_dict("records"), predictions, strict=True)
     ):
         version = "v2" if index % 4 == 0 else "v1"
-        records.append(
-            PredictionRecord(
-                request_id=uuid.uuid4().hex,
-                record_id=f"r{index}",
-                model=MODEL,
-                version=version,
-                timestamp=now - rows + index,
-                features={
-                    k: (v.item() if isinstance(v, np.generic) else v)
-                    for k, v in row.items()
-                    if k in FEATURES
-                },
-                prediction=100.0 if version == "v2" else float(prediction),
-                latency_seconds=0.01,
-            )
-        )
+        predicted = 100.0 if version == "v2" else float(prediction)
+        records.append(_record(version, f"r{index}", row, predicted, now - rows + index))
     store.insert_predictions(records)
     labels = [
         LabelRecord(MODEL, f"r{i}", float(traffic["sale_price"].iloc[i]), now)
@@ -165,19 +171,8 @@ def log_shifted(store: PredictionStore, demo: Path, version: str, now: float) ->
     rows = len(traffic)
     store.insert_predictions(
         [
-            PredictionRecord(
-                request_id=uuid.uuid4().hex,
-                record_id=f"{version}-{index}",
-                model=MODEL,
-                version=version,
-                timestamp=now - rows + index,
-                features={
-                    k: (v.item() if isinstance(v, np.generic) else v)
-                    for k, v in row.items()
-                    if k in FEATURES
-                },
-                prediction=float(row["sale_price"]),
-                latency_seconds=0.01,
+            _record(
+                version, f"{version}-{index}", row, float(row["sale_price"]), now - rows + index
             )
             for index, row in enumerate(traffic.to_dict("records"))
         ]
